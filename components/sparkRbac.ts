@@ -1,0 +1,79 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { sparkDriverRules } from "../lib/rbac";
+
+/** Arguments of {@link SparkRbac}. */
+export interface SparkRbacArgs {
+    /** Namespace the Spark drivers and executors run in. */
+    readonly namespace: pulumi.Input<string>;
+    /** Create the namespace (and delete it on destroy); otherwise it must exist. */
+    readonly createNamespace: boolean;
+    /** Name of the ServiceAccount the driver runs as. */
+    readonly serviceAccountName: pulumi.Input<string>;
+    /**
+     * `cluster` binds the ClusterRole with a ClusterRoleBinding (the driver may act in
+     * every namespace); `namespace` binds it with a RoleBinding in `namespace` only.
+     */
+    readonly binding: "cluster" | "namespace";
+    /** Labels added to every object. */
+    readonly labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/**
+ * The identity of the Spark driver: a ServiceAccount, a ClusterRole with the rules the
+ * driver needs (pods, services, configmaps, PVCs: get, list, watch, create, update,
+ * patch, delete, deletecollection), and a ClusterRoleBinding or a namespaced RoleBinding
+ * to it; optionally the namespace itself.
+ */
+export class SparkRbac extends pulumi.ComponentResource {
+    /** The namespace's name (created here or not). */
+    public readonly namespace: pulumi.Output<string>;
+    /** The driver's ServiceAccount name. */
+    public readonly serviceAccountName: pulumi.Output<string>;
+    /** The ClusterRole's (generated) name. */
+    public readonly clusterRoleName: pulumi.Output<string>;
+    /** The binding's kind: ClusterRoleBinding or RoleBinding. */
+    public readonly bindingKind: string;
+    /** The binding's (generated) name. */
+    public readonly bindingName: pulumi.Output<string>;
+
+    constructor(name: string, args: SparkRbacArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pyspark-k8s:rbac:SparkRbac", name, {}, opts);
+        const labels = args.labels ?? {};
+
+        const namespace = args.createNamespace
+            ? new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: args.namespace, labels } }, { parent: this })
+            : undefined;
+        this.namespace = namespace ? namespace.metadata.name : pulumi.output(args.namespace);
+
+        const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, {
+            metadata: { name: args.serviceAccountName, namespace: this.namespace, labels },
+        }, { parent: this });
+        this.serviceAccountName = serviceAccount.metadata.name;
+
+        const role = new k8s.rbac.v1.ClusterRole(`${name}-role`, {
+            metadata: { labels },
+            rules: sparkDriverRules().map((rule) => ({ apiGroups: [...rule.apiGroups], resources: [...rule.resources], verbs: [...rule.verbs] })),
+        }, { parent: this });
+        this.clusterRoleName = role.metadata.name;
+
+        const roleRef = { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name };
+        const subjects = [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace: this.namespace }];
+        if (args.binding === "cluster") {
+            const binding = new k8s.rbac.v1.ClusterRoleBinding(`${name}-binding`, { metadata: { labels }, roleRef, subjects }, { parent: this });
+            this.bindingKind = "ClusterRoleBinding";
+            this.bindingName = binding.metadata.name;
+        } else {
+            const binding = new k8s.rbac.v1.RoleBinding(`${name}-binding`, { metadata: { namespace: this.namespace, labels }, roleRef, subjects }, { parent: this });
+            this.bindingKind = "RoleBinding";
+            this.bindingName = binding.metadata.name;
+        }
+
+        this.registerOutputs({
+            namespace: this.namespace,
+            serviceAccountName: this.serviceAccountName,
+            clusterRoleName: this.clusterRoleName,
+            bindingName: this.bindingName,
+        });
+    }
+}

@@ -1,0 +1,410 @@
+/**
+ * Stack configuration: schema, defaults and validation.
+ *
+ * Everything a stack can set lives under the project's config namespace
+ * (`pyspark-k8s:<key>`). `validateStackConfig` checks the whole of it at once and
+ * throws a single {@link ConfigError} listing every problem (key, bad value, what is
+ * allowed) before any resource is registered, so bad input never creates half a
+ * deployment.
+ */
+import { z } from "zod";
+import { parseSparkMemory, parseK8sQuantity } from "./quantities";
+
+/** The Pulumi project name, which is also the config namespace. */
+export const CONFIG_NAMESPACE = "pyspark-k8s";
+
+/** The default Spark base image: an official image with Python 3, pinned by tag. */
+export const DEFAULT_BASE_IMAGE = "apache/spark:3.5.7-scala2.12-java17-python3-ubuntu";
+
+/** Spark refuses to start a JVM with less heap than this (450 MiB). */
+const MIN_SPARK_MEMORY_MIB = 450;
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A container image reference pinned by digest: `name@sha256:<64 hex>`. */
+const DIGEST_REF = /^[^\s@]+@sha256:[a-f0-9]{64}$/;
+/** Host, optionally with port: what goes before the first `/` of an image name. */
+const REGISTRY_HOST = /^[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?(:[0-9]{1,5})?$/;
+const REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+const dns1123Label = (what: string) =>
+    z
+        .string()
+        .max(63, `${what} must be at most 63 characters (DNS-1123 label)`)
+        .regex(DNS1123_LABEL, `${what} must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit`);
+
+/** Spark JVM memory, e.g. `512m`, `2g`; at least 450 MiB. */
+const sparkMemory = z.string().superRefine((value, ctx) => {
+    const mib = parseSparkMemory(value);
+    if (mib === undefined) {
+        ctx.addIssue({ code: "custom", message: "must be a Spark memory size: a whole number with an optional unit k, m, g or t (e.g. 512m, 2g)" });
+    } else if (mib < MIN_SPARK_MEMORY_MIB) {
+        ctx.addIssue({ code: "custom", message: `must be at least ${MIN_SPARK_MEMORY_MIB}m: Spark refuses smaller JVM heaps` });
+    }
+});
+
+/** Spark memory overhead, e.g. `128m`: any size, no minimum. */
+const sparkOverhead = z.string().refine((value) => parseSparkMemory(value) !== undefined, {
+    message: "must be a Spark memory size: a whole number with an optional unit k, m, g or t (e.g. 128m)",
+});
+
+/** A Kubernetes CPU quantity, e.g. `250m`, `0.5`, `1`. */
+const cpuQuantity = z.string().refine((value) => {
+    const cores = parseK8sQuantity(value);
+    return cores !== undefined && cores > 0;
+}, { message: "must be a positive Kubernetes CPU quantity (e.g. 250m, 0.5, 2)" });
+
+const labelMap = z.record(
+    z.string().refine((key) => {
+        const [prefix, name, ...rest] = key.includes("/") ? key.split("/") : [undefined, key];
+        return rest.length === 0 && (prefix === undefined || (prefix.length <= 253 && DNS1123_SUBDOMAIN.test(prefix)))
+            && name !== undefined && name.length >= 1 && name.length <= 63 && LABEL_VALUE.test(name);
+    }, { message: "label keys are an optional DNS subdomain prefix and '/' and a name of at most 63 characters of letters, digits, '-', '_', '.'" }),
+    z.string().max(63, "label values are at most 63 characters").regex(LABEL_VALUE, "label values are letters, digits, '-', '_', '.', starting and ending with a letter or digit"),
+);
+
+const podResources = (defaults: { cores: number; memory: string }) =>
+    z.strictObject({
+        /** Spark cores for the JVM (`spark.{driver,executor}.cores`). */
+        cores: z.number().int("must be a whole number of cores").min(1, "must be at least 1").max(64, "must be at most 64").default(defaults.cores),
+        /** Kubernetes CPU request of the pod; defaults to `cores`. */
+        coreRequest: cpuQuantity.optional(),
+        /** Kubernetes CPU limit of the pod; unset means no limit. */
+        coreLimit: cpuQuantity.optional(),
+        /** JVM heap (`spark.{driver,executor}.memory`). */
+        memory: sparkMemory.default(defaults.memory),
+        /** Non-heap memory added to the pod's memory request and limit. */
+        memoryOverhead: sparkOverhead.optional(),
+    });
+
+/** Keys that the program sets itself; a job's `conf` may not override them. */
+export const RESERVED_SPARK_CONF: Record<string, string> = {
+    "spark.master": "cluster.master",
+    "spark.submit.deployMode": "(always cluster)",
+    "spark.kubernetes.namespace": "namespace",
+    "spark.kubernetes.container.image": "image",
+    "spark.kubernetes.driver.container.image": "image",
+    "spark.kubernetes.executor.container.image": "image",
+    "spark.kubernetes.authenticate.driver.serviceAccountName": "rbac.serviceAccountName",
+    "spark.kubernetes.driver.pod.name": "(generated per run)",
+    "spark.kubernetes.executor.podNamePrefix": "(generated per run)",
+    "spark.kubernetes.context": "cluster.context",
+    "spark.kubernetes.submission.waitAppCompletion": "(managed by the job runner)",
+    "spark.executor.instances": "jobs.<name>.executor.instances",
+    "spark.dynamicAllocation.enabled": "jobs.<name>.dynamicAllocation",
+    "spark.driver.cores": "jobs.<name>.driver.cores",
+    "spark.driver.memory": "jobs.<name>.driver.memory",
+    "spark.executor.cores": "jobs.<name>.executor.cores",
+    "spark.executor.memory": "jobs.<name>.executor.memory",
+};
+
+const jobSchema = z
+    .strictObject({
+        /**
+         * The application: a path relative to the app directory baked into the image
+         * (e.g. `jobs/pi.py`), or a full URI (`local:///...`, `s3a://...`).
+         */
+        app: z.string().min(1, "must name the application file, e.g. jobs/pi.py"),
+        /** Arguments passed to the application. */
+        args: z.array(z.string()).default([]),
+        driver: podResources({ cores: 1, memory: "512m" }).default({ cores: 1, memory: "512m" }),
+        executor: podResources({ cores: 1, memory: "512m" })
+            .extend({
+                /** Number of executors (the initial number under dynamic allocation). */
+                instances: z.number().int("must be a whole number").min(1, "must be at least 1").max(500, "must be at most 500").default(2),
+            })
+            .default({ cores: 1, memory: "512m", instances: 2 }),
+        dynamicAllocation: z
+            .strictObject({
+                enabled: z.boolean().default(false),
+                minExecutors: z.number().int("must be a whole number").min(0, "must be at least 0").default(0),
+                maxExecutors: z.number().int("must be a whole number").min(1, "must be at least 1").default(4),
+            })
+            .default({ enabled: false, minExecutors: 0, maxExecutors: 4 }),
+        /** Extra labels on the driver and executor pods. */
+        labels: labelMap.default({}),
+        /** Extra `--conf key=value` settings. */
+        conf: z
+            .record(z.string().regex(/^spark\.[A-Za-z0-9_.-]+$/, "Spark conf keys start with 'spark.'"), z.string())
+            .superRefine((conf, ctx) => {
+                for (const key of Object.keys(conf)) {
+                    const owner = RESERVED_SPARK_CONF[key];
+                    if (owner !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `is set by the program; use ${owner} instead` });
+                }
+            })
+            .default({}),
+        /** Environment variables for the driver and the executors. */
+        env: z.record(z.string().regex(ENV_NAME, "environment variable names are letters, digits and '_', not starting with a digit"), z.string()).default({}),
+        /**
+         * Regular expression picking the result line from the driver log; the whole
+         * matching line (or the first capture group, if any) becomes the `result` output.
+         */
+        resultPattern: z.string().optional().refine((pattern) => {
+            if (pattern === undefined) return true;
+            try {
+                new RegExp(pattern);
+                return true;
+            } catch {
+                return false;
+            }
+        }, { message: "must be a valid JavaScript regular expression" }),
+        /** Seconds the driver may take to start running before the run fails. */
+        startTimeoutSeconds: z.number().int().min(10, "must be at least 10").max(3600, "must be at most 3600").default(180),
+        /** Seconds the whole run may take before the application is killed. */
+        runTimeoutSeconds: z.number().int().min(30, "must be at least 30").max(86400, "must be at most 86400").default(1800),
+        /** Bump to re-run the job with nothing else changed. */
+        runId: z.union([z.string().min(1), z.number()]).transform(String).default("1"),
+    })
+    .superRefine((job, ctx) => {
+        const dyn = job.dynamicAllocation;
+        if (dyn.enabled && dyn.minExecutors > dyn.maxExecutors) {
+            ctx.addIssue({ code: "custom", path: ["dynamicAllocation", "minExecutors"], message: `must not exceed maxExecutors (${dyn.maxExecutors})` });
+        }
+        if (dyn.enabled && (job.executor.instances < dyn.minExecutors || job.executor.instances > dyn.maxExecutors)) {
+            ctx.addIssue({ code: "custom", path: ["executor", "instances"], message: `is the initial executor count under dynamic allocation and must lie between minExecutors (${dyn.minExecutors}) and maxExecutors (${dyn.maxExecutors})` });
+        }
+    });
+
+const imageSchema = z.discriminatedUnion("mode", [
+    z.strictObject({
+        /** Build with the Pulumi Docker provider and push. */
+        mode: z.literal("docker"),
+        registry: z.string({ error: "is required: the registry host to push to, e.g. ghcr.io or 127.0.0.1:5000" }).regex(REGISTRY_HOST, "must be a registry host with an optional port, e.g. registry.example.com:5000"),
+        repository: z.string({ error: "is required: the image repository, e.g. data/pyspark-jobs" }).regex(REPOSITORY, "must be lower-case path components separated by '/'"),
+        tag: z.string().regex(IMAGE_TAG, "must be a Docker tag: letters, digits, '_', '.', '-', at most 128 characters").default("latest"),
+        baseImage: z.string().min(1).default(DEFAULT_BASE_IMAGE),
+        context: z.string().min(1).default("app"),
+        dockerfile: z.string().min(1).default("app/Dockerfile"),
+        platform: z.string().default("linux/amd64"),
+    }),
+    z.strictObject({
+        /** Build with the docker CLI (through @pulumi/command) and push. */
+        mode: z.literal("cli"),
+        registry: z.string({ error: "is required: the registry host to push to, e.g. 127.0.0.1:5000" }).regex(REGISTRY_HOST, "must be a registry host with an optional port, e.g. 127.0.0.1:5000"),
+        repository: z.string({ error: "is required: the image repository, e.g. pyspark-jobs" }).regex(REPOSITORY, "must be lower-case path components separated by '/'"),
+        tag: z.string().regex(IMAGE_TAG, "must be a Docker tag: letters, digits, '_', '.', '-', at most 128 characters").default("latest"),
+        baseImage: z.string().min(1).default(DEFAULT_BASE_IMAGE),
+        context: z.string().min(1).default("app"),
+        dockerfile: z.string().min(1).default("app/Dockerfile"),
+        platform: z.string().default("linux/amd64"),
+    }),
+    z.strictObject({
+        /** Use an image that already exists; build nothing. */
+        mode: z.literal("existing"),
+        ref: z.string({ error: "is required: the image reference pinned by digest, e.g. registry/repo@sha256:..." }).regex(DIGEST_REF, "must be pinned by digest: <name>@sha256:<64 hex digits>, so that a new image re-runs the jobs"),
+    }),
+], { error: "must have mode 'docker' (build with the Docker provider), 'cli' (build with the docker CLI) or 'existing' (use ref)" });
+
+const stackSchema = z.strictObject({
+    cluster: z
+        .strictObject({
+            /** Path of the kubeconfig; default: $KUBECONFIG or ~/.kube/config. */
+            kubeconfig: z.string().min(1).optional(),
+            /** Kubeconfig context; default: the current context. */
+            context: z.string().min(1).optional(),
+            /** Spark master (`k8s://https://host:port`); default: taken from the kubeconfig at run time. */
+            master: z
+                .string()
+                .regex(/^k8s:\/\/https?:\/\/[^/:\s]+:[0-9]{1,5}\/?$/, "must be k8s://https://<host>:<port> (the port is required)")
+                .optional(),
+            /** Schedulable capacity, to check that every pod of a job fits at once. */
+            capacity: z
+                .strictObject({
+                    cpu: cpuQuantity,
+                    memory: z.string().refine((value) => parseK8sQuantity(value) !== undefined, { message: "must be a Kubernetes memory quantity, e.g. 1814Mi" }),
+                })
+                .optional(),
+        })
+        .default({}),
+    namespace: dns1123Label("namespace").default("spark-jobs"),
+    createNamespace: z.boolean().default(true),
+    rbac: z
+        .strictObject({
+            serviceAccountName: dns1123Label("serviceAccountName").default("spark-driver"),
+            /** `cluster`: ClusterRoleBinding; `namespace`: RoleBinding in the job namespace only. */
+            binding: z.enum(["cluster", "namespace"], { error: "must be 'cluster' (ClusterRoleBinding) or 'namespace' (RoleBinding, least privilege)" }).default("cluster"),
+        })
+        .default({ serviceAccountName: "spark-driver", binding: "cluster" }),
+    image: imageSchema,
+    /** Username for the image registry; the password is the secret `registryPassword`. */
+    registryUsername: z.string().min(1).optional(),
+    registryPassword: z.string().min(1).optional(),
+    jobs: z
+        .record(dns1123Label("job name").max(30, "job names are at most 30 characters (they prefix pod names, which Spark limits)"), jobSchema)
+        .refine((jobs) => Object.keys(jobs).length > 0, { message: "must declare at least one job" }),
+});
+
+/** A job as the program uses it, with every default filled in. */
+export type JobConfig = z.output<typeof jobSchema>;
+/** The image settings, with defaults filled in. */
+export type ImageConfig = z.output<typeof imageSchema>;
+/** The whole validated stack configuration. */
+export type StackConfig = z.output<typeof stackSchema>;
+
+/** Keys whose values are secrets: never echoed in error messages. */
+export const SECRET_KEYS: ReadonlySet<string> = new Set(["registryPassword"]);
+
+/** Every top-level key a stack may set under the project namespace. */
+export const KNOWN_KEYS: readonly string[] = Object.keys(stackSchema.shape);
+
+/** One problem found in the configuration. */
+export interface ConfigProblem {
+    /** Full config key, e.g. `pyspark-k8s:jobs.pi.executor.instances`. */
+    readonly key: string;
+    /** The offending value as written in the stack, if there was one. */
+    readonly value?: unknown;
+    /** What is wrong and what is allowed. */
+    readonly message: string;
+}
+
+/** Thrown when the stack configuration is invalid; lists every problem. */
+export class ConfigError extends Error {
+    constructor(readonly problems: readonly ConfigProblem[], stackName?: string) {
+        super(formatProblems(problems, stackName));
+        this.name = "ConfigError";
+    }
+}
+
+function formatProblems(problems: readonly ConfigProblem[], stackName?: string): string {
+    const where = stackName ? ` of stack '${stackName}'` : "";
+    const lines = problems.map((p) => {
+        const got = p.value === undefined ? "" : ` (got ${JSON.stringify(p.value)})`;
+        return `  - ${p.key}: ${p.message}${got}`;
+    });
+    return `invalid configuration${where}: ${problems.length} problem${problems.length === 1 ? "" : "s"}, nothing was created:\n${lines.join("\n")}`;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+    let node: unknown = root;
+    for (const part of path) {
+        if (node === null || typeof node !== "object") return undefined;
+        node = (node as Record<PropertyKey, unknown>)[part];
+    }
+    return node;
+}
+
+function keyOf(path: readonly PropertyKey[]): string {
+    return `${CONFIG_NAMESPACE}:${path.map(String).join(".")}`;
+}
+
+/**
+ * Validates the raw configuration of one stack.
+ *
+ * @param raw top-level keys (without the namespace prefix) mapped to their parsed
+ *   values, as Pulumi holds them: objects for structured values, strings otherwise.
+ * @param stackName used in the error message only.
+ * @returns the configuration with defaults filled in.
+ * @throws ConfigError listing every problem at once.
+ */
+export function validateStackConfig(raw: Record<string, unknown>, stackName?: string): StackConfig {
+    const problems: ConfigProblem[] = [];
+    const parsed = stackSchema.safeParse(raw);
+    if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+            if (issue.code === "unrecognized_keys") {
+                for (const key of issue.keys) {
+                    const allowed = allowedKeysAt(issue.path);
+                    problems.push({
+                        key: keyOf([...issue.path, key]),
+                        message: `is not a known setting${allowed ? `; allowed here: ${allowed.join(", ")}` : ""}`,
+                    });
+                }
+                continue;
+            }
+            if (issue.code === "invalid_key") {
+                // A bad map key (job name, label key, env name): report the key's own problems.
+                const key = issue.path[issue.path.length - 1];
+                for (const inner of issue.issues) problems.push({ key: keyOf(issue.path), value: key, message: `bad name: ${inner.message}` });
+                continue;
+            }
+            const value = SECRET_KEYS.has(String(issue.path[0])) ? "[secret]" : valueAt(raw, issue.path);
+            problems.push({ key: keyOf(issue.path), value, message: issue.message });
+        }
+    }
+    if (problems.length === 0 && parsed.success) {
+        problems.push(...capacityProblems(parsed.data));
+        problems.push(...credentialProblems(parsed.data));
+    }
+    if (problems.length > 0) throw new ConfigError(problems, stackName);
+    return parsed.data as StackConfig;
+}
+
+/** The keys a strict object accepts at `path`, for "allowed here" hints. */
+function allowedKeysAt(path: readonly PropertyKey[]): string[] | undefined {
+    if (path.length === 0) return [...KNOWN_KEYS];
+    const top = String(path[0]);
+    if (path.length === 1 && top === "cluster") return ["kubeconfig", "context", "master", "capacity"];
+    if (path.length === 1 && top === "rbac") return ["serviceAccountName", "binding"];
+    if (path.length === 2 && top === "cluster" && path[1] === "capacity") return ["cpu", "memory"];
+    if (path.length === 2 && top === "jobs") return Object.keys(jobSchema.shape);
+    return undefined;
+}
+
+function credentialProblems(config: StackConfig): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const hasUser = config.registryUsername !== undefined;
+    const hasPassword = config.registryPassword !== undefined;
+    if (hasUser !== hasPassword) {
+        problems.push({
+            key: keyOf([hasUser ? "registryPassword" : "registryUsername"]),
+            message: "registryUsername and registryPassword go together: set both (the password as a secret) or neither",
+        });
+    }
+    if (hasUser && config.image.mode === "existing") {
+        problems.push({ key: keyOf(["registryUsername"]), message: "is only used when the image is built (image.mode 'docker' or 'cli'); remove it for mode 'existing'" });
+    }
+    return problems;
+}
+
+/** Memory (MiB) and CPU (cores) that every pod of a job requests at once. */
+export interface JobFootprint {
+    readonly cpu: number;
+    readonly memoryMiB: number;
+    readonly pods: number;
+}
+
+/** Spark's default overhead: 10% of the heap, at least 384 MiB. */
+export function memoryOverheadMiB(memory: string, overhead: string | undefined): number {
+    if (overhead !== undefined) return parseSparkMemory(overhead) ?? 0;
+    const heap = parseSparkMemory(memory) ?? 0;
+    return Math.max(Math.floor(heap * 0.1), 384);
+}
+
+/** What the driver plus the largest set of executors of a job request from the scheduler. */
+export function jobFootprint(job: JobConfig): JobFootprint {
+    const executors = job.dynamicAllocation.enabled ? job.dynamicAllocation.maxExecutors : job.executor.instances;
+    const podMiB = (r: JobConfig["driver"]) => (parseSparkMemory(r.memory) ?? 0) + memoryOverheadMiB(r.memory, r.memoryOverhead);
+    const podCpu = (r: JobConfig["driver"]) => parseK8sQuantity(r.coreRequest ?? String(r.cores)) ?? r.cores;
+    return {
+        pods: 1 + executors,
+        memoryMiB: podMiB(job.driver) + executors * podMiB(job.executor),
+        cpu: podCpu(job.driver) + executors * podCpu(job.executor),
+    };
+}
+
+function capacityProblems(config: StackConfig): ConfigProblem[] {
+    const capacity = config.cluster.capacity;
+    if (!capacity) return [];
+    const cpu = parseK8sQuantity(capacity.cpu) ?? 0;
+    const memoryMiB = (parseK8sQuantity(capacity.memory) ?? 0) / (1024 * 1024);
+    const problems: ConfigProblem[] = [];
+    for (const [name, job] of Object.entries(config.jobs)) {
+        const need = jobFootprint(job);
+        if (need.memoryMiB > memoryMiB) {
+            problems.push({
+                key: keyOf(["jobs", name]),
+                message: `its ${need.pods} pods request ${need.memoryMiB}Mi of memory but cluster.capacity.memory is ${capacity.memory} (${Math.floor(memoryMiB)}Mi): some would stay Pending; lower executor.instances, memory or memoryOverhead`,
+            });
+        }
+        if (need.cpu > cpu + 1e-9) {
+            problems.push({
+                key: keyOf(["jobs", name]),
+                message: `its ${need.pods} pods request ${need.cpu} CPU but cluster.capacity.cpu is ${capacity.cpu}: some would stay Pending; lower executor.instances or set coreRequest`,
+            });
+        }
+    }
+    return problems;
+}

@@ -1,0 +1,75 @@
+/**
+ * The job-run specification: everything the job runner needs for one job, as plain
+ * JSON. The SparkJob component builds it from the stack config and passes it to the
+ * runner through the environment; a change to it is what re-runs the job.
+ */
+import type { JobConfig } from "./config";
+
+/** Cluster access for spark-submit and for the runner's own watch of the driver. */
+export interface ClusterAccess {
+    /** Kubeconfig path (`~` is expanded at run time); default $KUBECONFIG or ~/.kube/config. */
+    readonly kubeconfig?: string;
+    /** Kubeconfig context; default the current one. */
+    readonly context?: string;
+    /** Explicit Spark master; default derived from the kubeconfig at run time. */
+    readonly master?: string;
+}
+
+/** One job run, fully resolved. */
+export interface JobRunSpec {
+    readonly project: string;
+    readonly stack: string;
+    readonly job: string;
+    readonly namespace: string;
+    readonly serviceAccountName: string;
+    /** Container image, pinned by digest. */
+    readonly image: string;
+    /** Application URI, e.g. `local:///opt/spark/work-dir/app/jobs/pi.py`. */
+    readonly app: string;
+    readonly args: readonly string[];
+    readonly driver: JobConfig["driver"];
+    readonly executor: JobConfig["executor"];
+    readonly dynamicAllocation: JobConfig["dynamicAllocation"];
+    readonly labels: Readonly<Record<string, string>>;
+    readonly conf: Readonly<Record<string, string>>;
+    readonly env: Readonly<Record<string, string>>;
+    readonly resultPattern?: string;
+    readonly startTimeoutSeconds: number;
+    readonly runTimeoutSeconds: number;
+    readonly runId: string;
+    readonly cluster: ClusterAccess;
+}
+
+/** Where the app directory sits inside the job image (see app/Dockerfile). */
+export const IMAGE_APP_DIR = "/opt/spark/work-dir/app";
+
+/** Label keys the program puts on every pod a run creates. */
+export const LABELS = {
+    managedBy: "app.kubernetes.io/managed-by",
+    project: "pyspark-k8s/project",
+    stack: "pyspark-k8s/stack",
+    job: "pyspark-k8s/job",
+    run: "pyspark-k8s/run",
+} as const;
+
+/** Resolves a job's `app` setting to the URI spark-submit takes. */
+export function appUri(app: string): string {
+    if (/^[a-z][a-z0-9+.-]*:\/\//.test(app)) return app;
+    if (app.startsWith("/")) return `local://${app}`;
+    return `local://${IMAGE_APP_DIR}/${app.replace(/^\.\//, "")}`;
+}
+
+/** Makes a Kubernetes label value out of any string (stack names may contain '/' etc.). */
+export function labelValue(value: string): string {
+    const cleaned = value.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 63);
+    return cleaned.replace(/^[^A-Za-z0-9]+/, "").replace(/[^A-Za-z0-9]+$/, "");
+}
+
+/** Labels selecting every pod of one job of one stack (all runs). */
+export function jobSelector(spec: Pick<JobRunSpec, "project" | "stack" | "job">): Record<string, string> {
+    return {
+        [LABELS.project]: labelValue(spec.project),
+        [LABELS.stack]: labelValue(spec.stack),
+        [LABELS.job]: labelValue(spec.job),
+    };
+}

@@ -1,0 +1,60 @@
+/**
+ * Reads this project's keys from the Pulumi configuration of the running stack and
+ * validates them (see config.ts).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_NAMESPACE, ConfigError, SECRET_KEYS, StackConfig, validateStackConfig } from "./config";
+
+/** Top-level keys whose values are plain strings even if they look like JSON. */
+const STRING_KEYS = new Set(["namespace", "registryUsername", "registryPassword"]);
+
+/**
+ * Turns Pulumi's flat `namespace:key -> string` map into this project's raw config:
+ * structured values are JSON strings, so they are parsed.
+ */
+export function rawProjectConfig(all: Record<string, string>): Record<string, unknown> {
+    const raw: Record<string, unknown> = {};
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    for (const [fullKey, value] of Object.entries(all)) {
+        if (!fullKey.startsWith(prefix)) continue;
+        const key = fullKey.slice(prefix.length);
+        if (STRING_KEYS.has(key)) {
+            raw[key] = value;
+            continue;
+        }
+        try {
+            raw[key] = JSON.parse(value);
+        } catch {
+            raw[key] = value;
+        }
+    }
+    return raw;
+}
+
+/** Secret keys other than the allowed ones would end up in plain state: refuse them. */
+export function misplacedSecrets(secretKeys: readonly string[]): string[] {
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    return secretKeys.filter((k) => k.startsWith(prefix) && !SECRET_KEYS.has(k.slice(prefix.length)));
+}
+
+function secretConfigKeys(all: Record<string, string>): string[] {
+    const isSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+    return typeof isSecret === "function" ? Object.keys(all).filter((k) => isSecret(k)) : [];
+}
+
+/**
+ * The validated configuration of the current stack.
+ *
+ * @throws ConfigError listing every problem; nothing has been registered yet.
+ */
+export function readStackConfig(): StackConfig {
+    const all = pulumi.runtime.allConfig();
+    const secrets = misplacedSecrets(secretConfigKeys(all));
+    if (secrets.length > 0) {
+        throw new ConfigError(secrets.map((key) => ({
+            key,
+            message: `is a secret, but only ${[...SECRET_KEYS].join(", ")} may be: other values go into the job spec in plain state; keep secrets out of job settings`,
+        })), pulumi.getStack());
+    }
+    return validateStackConfig(rawProjectConfig(all), pulumi.getStack());
+}

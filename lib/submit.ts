@@ -1,0 +1,94 @@
+/**
+ * Builds the spark-submit command line for one run of a job, in cluster deploy mode.
+ * Pure: the runner adds the master and the per-run names it generates.
+ */
+import { JobRunSpec, LABELS, jobSelector } from "./jobSpec";
+
+/** What is decided at run time, per run. */
+export interface RunIdentity {
+    /** `k8s://https://host:port`. */
+    readonly master: string;
+    /** Unique per run, a DNS-1123 label: `<job>-<runTag>`. */
+    readonly resourcePrefix: string;
+    /** Unique per run; labels every pod of the run. */
+    readonly runTag: string;
+}
+
+/** The driver pod's name for a run. */
+export function driverPodName(resourcePrefix: string): string {
+    return `${resourcePrefix}-driver`;
+}
+
+/** Every label the run's driver and executor pods carry. */
+export function runLabels(spec: JobRunSpec, runTag: string): Record<string, string> {
+    return {
+        ...spec.labels,
+        [LABELS.managedBy]: "pulumi",
+        ...jobSelector(spec),
+        [LABELS.run]: runTag,
+    };
+}
+
+/**
+ * The `--conf` settings of a run, in a stable order: program-controlled settings
+ * first, then labels and environment, then the job's own extra conf.
+ */
+export function sparkConf(spec: JobRunSpec, run: RunIdentity): [string, string][] {
+    const conf: [string, string][] = [
+        ["spark.kubernetes.namespace", spec.namespace],
+        ["spark.kubernetes.container.image", spec.image],
+        ["spark.kubernetes.container.image.pullPolicy", "IfNotPresent"],
+        ["spark.kubernetes.authenticate.driver.serviceAccountName", spec.serviceAccountName],
+        ["spark.kubernetes.driver.pod.name", driverPodName(run.resourcePrefix)],
+        ["spark.kubernetes.executor.podNamePrefix", run.resourcePrefix],
+        // The runner watches the driver itself: spark-submit's own wait can report
+        // success for a failed driver and hangs on a driver that never starts.
+        ["spark.kubernetes.submission.waitAppCompletion", "false"],
+    ];
+    if (spec.cluster.context) conf.push(["spark.kubernetes.context", spec.cluster.context]);
+
+    const pod = (role: "driver" | "executor", r: JobRunSpec["driver"]) => {
+        conf.push([`spark.${role}.cores`, String(r.cores)]);
+        conf.push([`spark.${role}.memory`, r.memory]);
+        if (r.memoryOverhead) conf.push([`spark.${role}.memoryOverhead`, r.memoryOverhead]);
+        if (r.coreRequest) conf.push([`spark.kubernetes.${role}.request.cores`, r.coreRequest]);
+        if (r.coreLimit) conf.push([`spark.kubernetes.${role}.limit.cores`, r.coreLimit]);
+    };
+    pod("driver", spec.driver);
+    pod("executor", spec.executor);
+
+    const dyn = spec.dynamicAllocation;
+    if (dyn.enabled) {
+        conf.push(
+            ["spark.dynamicAllocation.enabled", "true"],
+            // Kubernetes has no external shuffle service: track shuffle files instead.
+            ["spark.dynamicAllocation.shuffleTracking.enabled", "true"],
+            ["spark.dynamicAllocation.minExecutors", String(dyn.minExecutors)],
+            ["spark.dynamicAllocation.maxExecutors", String(dyn.maxExecutors)],
+            ["spark.dynamicAllocation.initialExecutors", String(spec.executor.instances)],
+        );
+    } else {
+        conf.push(["spark.dynamicAllocation.enabled", "false"], ["spark.executor.instances", String(spec.executor.instances)]);
+    }
+
+    for (const [key, value] of Object.entries(runLabels(spec, run.runTag)).sort(byKey)) {
+        conf.push([`spark.kubernetes.driver.label.${key}`, value], [`spark.kubernetes.executor.label.${key}`, value]);
+    }
+    for (const [name, value] of Object.entries(spec.env).sort(byKey)) {
+        conf.push([`spark.kubernetes.driverEnv.${name}`, value], [`spark.executorEnv.${name}`, value]);
+    }
+    for (const [key, value] of Object.entries(spec.conf).sort(byKey)) conf.push([key, value]);
+    return conf;
+}
+
+function byKey(a: [string, string], b: [string, string]): number {
+    return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
+/** The full argument vector of spark-submit (without the program name). */
+export function sparkSubmitArgs(spec: JobRunSpec, run: RunIdentity): string[] {
+    const args = ["--master", run.master, "--deploy-mode", "cluster", "--name", spec.job];
+    for (const [key, value] of sparkConf(spec, run)) args.push("--conf", `${key}=${value}`);
+    args.push(spec.app, ...spec.args);
+    return args;
+}

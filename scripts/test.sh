@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The project's test command (npm test): installs what it needs from nothing, then
+# typechecks, lints and runs the unit, component and program tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    step "npm ci"
+    npm ci --ignore-scripts --no-audit --no-fund
+fi
+
+step "typecheck (tsc --noEmit)"
+npx tsc --noEmit -p tsconfig.json
+
+step "lint (eslint with @pulumi/eslint-plugin)"
+npx eslint .
+
+step "unit, component and program tests (jest)"
+npx jest --ci
