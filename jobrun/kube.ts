@@ -91,7 +91,10 @@ export class KubeClient {
         const headers: Record<string, string> = { Accept: "application/json" };
         if (this.creds.token) headers.Authorization = `Bearer ${this.creds.token}`;
         const payload = body === undefined ? undefined : JSON.stringify(body);
-        if (payload) headers["Content-Type"] = "application/json";
+        if (payload) {
+            headers["Content-Type"] = "application/json";
+            headers["Content-Length"] = String(Buffer.byteLength(payload));
+        }
         const lib = url.protocol === "https:" ? https : http;
         return new Promise((resolve, reject) => {
             const req = lib.request(url, { method, headers, agent: this.agent, timeout: 30_000 }, (res) => {

@@ -19,7 +19,9 @@ passed=0
 failed=0
 ok() { passed=$((passed + 1)); printf 'ok   - %s\n' "$1"; }
 nok() { failed=$((failed + 1)); printf 'FAIL - %s\n' "$1"; if [ -n "${2:-}" ]; then sed 's/^/       | /' "$2" | tail -n 25; fi; }
-run() { "$DOCKER" run --rm --network none "$@"; }
+# like a pod: the hostname resolves (to loopback here; to the pod IP on Kubernetes)
+NET=(--network none --hostname psk-test --add-host psk-test:127.0.0.1)
+run() { "$DOCKER" run --rm "${NET[@]}" "$@"; }
 
 echo "# image: $IMG"
 $DOCKER image inspect "$IMG" >/dev/null 2>&1 || $DOCKER pull -q "$IMG" >/dev/null
@@ -103,7 +105,7 @@ if run "${exec_env[@]}" -e PSK_ENTRYPOINT_DRY_RUN=1 "$IMG" executor >"$out" 2>&1
 else nok "executor dry run" "$out"; fi
 
 t0=$(date +%s)
-if timeout 240 "$DOCKER" run --rm --network none "${exec_env[@]}" -e PSK_ENTRYPOINT_DEBUG=1 "$IMG" executor >"$out" 2>&1; then
+if timeout 240 "$DOCKER" run --rm "${NET[@]}" "${exec_env[@]}" -e PSK_ENTRYPOINT_DEBUG=1 "$IMG" executor >"$out" 2>&1; then
   nok "executor without a driver should fail" "$out"
 elif grep -q 'KubernetesExecutorBackend' "$out" && grep -qiE 'Connection refused|Failed to connect' "$out"; then
   ok "executor really starts the JVM and fails to reach the (absent) driver after $(( $(date +%s) - t0 ))s"

@@ -18,7 +18,12 @@ set -euo pipefail
 log() { printf 'entrypoint: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 64; }
 
-# --- 1. make sure the running uid has a user name --------------------------------------
+# --- 1. a writable HOME and a user name for the running uid ------------------------------
+if [ -z "${HOME:-}" ] || [ "$HOME" = "/" ] || [ ! -w "$HOME" ]; then
+  # e.g. an arbitrary uid: give tools (ivy, python) somewhere writable
+  if [ -w /opt/spark/work-dir ]; then export HOME=/opt/spark/work-dir; else export HOME=/tmp; fi
+fi
+
 # Kubernetes may run the image with an arbitrary uid (runAsUser). The JVM (Hadoop's
 # UserGroupInformation) fails without a passwd entry for it, so provide one.
 ensure_passwd_entry() {
@@ -29,10 +34,7 @@ ensure_passwd_entry() {
     return 0
   fi
   name=${SPARK_USER_NAME:-spark-$uid}
-  home=${HOME:-/opt/spark/work-dir}
-  if [ "$home" = "/" ] || [ ! -w "$home" ]; then
-    home=/tmp
-  fi
+  home=$HOME
   if [ -w /etc/passwd ]; then
     printf '%s:x:%s:%s:%s:%s:/bin/false\n' "$name" "$uid" "$gid" "anonymous uid" "$home" >> /etc/passwd
     log "added passwd entry for uid $uid ($name)"
@@ -43,9 +45,11 @@ ensure_passwd_entry() {
   for lib in /usr/lib/*-linux-gnu/libnss_wrapper.so /usr/lib/libnss_wrapper.so; do
     [ -e "$lib" ] || continue
     local dir
-    dir=$(mktemp -d /tmp/nss-wrapper.XXXXXX)
-    cp /etc/passwd "$dir/passwd"
-    cp /etc/group "$dir/group"
+    if ! dir=$(mktemp -d "${TMPDIR:-/tmp}/nss-wrapper.XXXXXX" 2>/dev/null) \
+       || ! cp /etc/passwd "$dir/passwd" || ! cp /etc/group "$dir/group"; then
+      log "WARNING: uid $uid has no passwd entry and no writable temp dir for nss_wrapper"
+      return 0
+    fi
     printf '%s:x:%s:%s:%s:%s:/bin/false\n' "$name" "$uid" "$gid" "anonymous uid" "$home" >> "$dir/passwd"
     if ! getent group "$gid" >/dev/null 2>&1; then
       printf '%s:x:%s:\n' "$name" "$gid" >> "$dir/group"
@@ -58,10 +62,6 @@ ensure_passwd_entry() {
   log "WARNING: uid $uid has no passwd entry and none could be provided (Hadoop UGI may fail)"
 }
 ensure_passwd_entry
-if [ -z "${HOME:-}" ] || [ "$HOME" = "/" ] || [ ! -w "$HOME" ]; then
-  # e.g. an arbitrary uid: give tools (ivy, python) somewhere writable
-  if [ -w /opt/spark/work-dir ]; then export HOME=/opt/spark/work-dir; else export HOME=/tmp; fi
-fi
 
 # --- 2. classpath and JVM options ---------------------------------------------------------
 : "${SPARK_HOME:?SPARK_HOME is not set in the image}"

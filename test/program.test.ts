@@ -1,0 +1,220 @@
+/**
+ * The whole program, per stack file, under Pulumi's mocks: which resources each stack
+ * registers and exactly what they receive.
+ */
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+import type * as MocksModule from "./mocks";
+
+type Registered = MocksModule.Registered;
+const ROOT = path.join(__dirname, "..");
+const SECRET_PLACEHOLDER = "s3cret-registry-token";
+const DOCKER_DIGEST = `sha256:${"f".repeat(64)}`;
+const CLI_DIGEST_REF = `127.0.0.1:5000/pyspark-jobs@sha256:${"9".repeat(64)}`;
+const OUTCOME = { driverPod: "pi-x-driver", namespace: "ns", runTag: "x", exitCode: 0, durationSeconds: 12.3, result: "Pi is roughly 3.14", executorsStarted: 2 };
+
+/** The stack file's config as Pulumi hands it to the program: flat keys, JSON for objects. */
+function stackConfig(stack: string): { config: Record<string, string>; secretKeys: string[] } {
+    const doc = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [key, value] of Object.entries(doc.config ?? {})) {
+        if (value && typeof value === "object" && "secure" in value) {
+            config[key] = SECRET_PLACEHOLDER;
+            secretKeys.push(key);
+        } else {
+            config[key] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+    }
+    return { config, secretKeys };
+}
+
+interface ProgramRun {
+    registered: Registered[];
+    outputs: Record<string, unknown>;
+    error?: Error;
+}
+
+/** Runs index.ts in a fresh module registry with the given config under mocks. */
+async function runProgram(stack: string, config: Record<string, string>, secretKeys: string[] = []): Promise<ProgramRun> {
+    let run: ProgramRun = { registered: [], outputs: {} };
+    let pending: Promise<void> = Promise.resolve();
+    jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const mocks = require("./mocks") as typeof MocksModule;
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+        const registered = mocks.recordResources((args) => {
+            if (args.type === "docker:index/image:Image") return { repoDigest: `${String(args.inputs.imageName).replace(/:[^:/]+$/, "")}@${DOCKER_DIGEST}` };
+            if (args.type === "command:local:Command" && args.name.endsWith("-build")) return { stdout: `${CLI_DIGEST_REF}\n` };
+            if (args.type === "command:local:Command" && args.name.endsWith("-run")) return { stdout: `${JSON.stringify(OUTCOME)}\n` };
+            return undefined;
+        }, "pyspark-k8s", stack);
+        pulumi.runtime.setAllConfig(config, secretKeys);
+        run = { registered, outputs: {} };
+        try {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const program = require("../index") as Record<string, unknown>;
+            pending = (async () => {
+                for (const [name, value] of Object.entries(program)) {
+                    run.outputs[name] = await mocks.valueOf(value as never);
+                }
+                await mocks.settle();
+            })();
+        } catch (err) {
+            run.error = err as Error;
+        }
+    });
+    await pending;
+    return run;
+}
+
+const byType = (run: ProgramRun, type: string) => run.registered.filter((r) => r.type === type);
+const K8S = {
+    ns: "kubernetes:core/v1:Namespace",
+    sa: "kubernetes:core/v1:ServiceAccount",
+    role: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+    crb: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+    rb: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+};
+const DRIVER_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
+
+function jobSpecs(run: ProgramRun): Record<string, unknown>[] {
+    return byType(run, "command:local:Command").filter((c) => c.name.endsWith("-run")).map((c) => JSON.parse(c.inputs.environment.JOB_RUN_SPEC));
+}
+
+/** What every stack must satisfy, whatever its settings. */
+function commonChecks(run: ProgramRun, expected: { namespace: string; serviceAccount: string; image: string }): void {
+    expect(run.error).toBeUndefined();
+    const provider = run.registered.filter((r) => r.type === "pulumi:providers:kubernetes");
+    expect(provider).toHaveLength(1);
+    for (const r of run.registered.filter((x) => x.type.startsWith("kubernetes:"))) {
+        // Every Kubernetes object goes through the stack's provider ...
+        expect(r.provider).toMatch(/::cluster::cluster-id$/);
+        // ... and every namespaced one lands in the stack's namespace.
+        if (r.type !== K8S.ns && r.type !== K8S.role && r.type !== K8S.crb) expect(r.inputs.metadata.namespace).toBe(expected.namespace);
+    }
+    const [role] = byType(run, K8S.role);
+    expect(role.inputs.rules).toEqual([{ apiGroups: [""], resources: ["pods", "services", "configmaps", "persistentvolumeclaims"], verbs: DRIVER_VERBS }]);
+    const [sa] = byType(run, K8S.sa);
+    expect(sa.inputs.metadata.name).toBe(expected.serviceAccount);
+    const bindings = [...byType(run, K8S.crb), ...byType(run, K8S.rb)];
+    expect(bindings).toHaveLength(1);
+    expect(bindings[0].inputs.subjects).toEqual([{ kind: "ServiceAccount", name: expected.serviceAccount, namespace: expected.namespace }]);
+    expect(bindings[0].inputs.roleRef.name).toBe(role.inputs.metadata?.name ?? "spark-role-abc123");
+    for (const spec of jobSpecs(run)) {
+        expect(spec).toMatchObject({ namespace: expected.namespace, serviceAccountName: expected.serviceAccount, image: expected.image, stack: run.registered.length ? spec.stack : "" });
+    }
+    for (const command of byType(run, "command:local:Command")) {
+        // Secrets never travel on a command line.
+        for (const field of ["create", "delete", "update"]) expect(String(command.inputs[field] ?? "")).not.toContain(SECRET_PLACEHOLDER);
+        if (command.name.endsWith("-run")) {
+            expect(command.inputs.environment.JOB_RUN_SPEC).not.toContain(SECRET_PLACEHOLDER);
+            expect(command.inputs.triggers).toEqual([expected.image, "1"]);
+        }
+    }
+    expect(run.outputs.result).toBe("Pi is roughly 3.14");
+    expect(run.outputs.imageRef).toBe(expected.image);
+    expect(run.outputs.namespace).toBe(expected.namespace);
+}
+
+describe("stack dev (minikube)", () => {
+    it("builds with the Docker provider, creates the namespace and binds cluster-wide, sized for minikube", async () => {
+        const { config, secretKeys } = stackConfig("dev");
+        const run = await runProgram("dev", config, secretKeys);
+        const image = `localhost:5000/pyspark-jobs@${DOCKER_DIGEST}`;
+        commonChecks(run, { namespace: "spark-dev", serviceAccount: "spark-driver", image });
+        expect(byType(run, K8S.ns).map((r) => r.inputs.metadata.name)).toEqual(["spark-dev"]);
+        expect(byType(run, K8S.crb)).toHaveLength(1);
+        expect(byType(run, "docker:index/image:Image")[0].inputs).toMatchObject({ imageName: "localhost:5000/pyspark-jobs:dev", build: { context: "app", dockerfile: "app/Dockerfile", args: { SPARK_BASE_IMAGE: "apache/spark:3.5.7-scala2.12-java17-python3-ubuntu" } } });
+        expect(byType(run, "pulumi:providers:kubernetes")[0].inputs.context).toBe("minikube");
+        const [spec] = jobSpecs(run);
+        expect(spec).toMatchObject({ job: "pi", stack: "dev", app: "local:///opt/spark/work-dir/app/jobs/pi.py", executor: { instances: 2, memory: "512m", memoryOverhead: "64m" } });
+        expect(run.outputs.jobRuns).toEqual({ pi: { driverPod: "pi-x-driver", exitCode: 0, durationSeconds: 12.3, executorsStarted: 2, result: "Pi is roughly 3.14" } });
+    });
+});
+
+describe("stack staging", () => {
+    it("runs three executors from the team registry", async () => {
+        const { config, secretKeys } = stackConfig("staging");
+        const run = await runProgram("staging", config, secretKeys);
+        commonChecks(run, { namespace: "spark-staging", serviceAccount: "spark-driver", image: `registry.example.com/data/pyspark-jobs@${DOCKER_DIGEST}` });
+        expect(jobSpecs(run)[0]).toMatchObject({ executor: { instances: 3, memory: "1g" }, args: ["8", "1000000"] });
+    });
+});
+
+describe("stack prod", () => {
+    it("binds least-privilege in its namespace, leaves the namespace alone and keeps registry credentials secret", async () => {
+        const { config, secretKeys } = stackConfig("prod");
+        const run = await runProgram("prod", config, secretKeys);
+        commonChecks(run, { namespace: "spark-prod", serviceAccount: "spark-driver", image: `registry.example.com/data/pyspark-jobs@${DOCKER_DIGEST}` });
+        expect(byType(run, K8S.ns)).toHaveLength(0);
+        expect(byType(run, K8S.crb)).toHaveLength(0);
+        expect(byType(run, K8S.rb)).toHaveLength(1);
+        expect(secretKeys).toEqual(["pyspark-k8s:registryPassword"]);
+        const [image] = byType(run, "docker:index/image:Image");
+        // The registry block reaches the provider as a secret, password included.
+        expect(image.inputs.registry.value).toEqual({ server: "registry.example.com", username: "pyspark-deployer", password: SECRET_PLACEHOLDER });
+        expect(jobSpecs(run)[0]).toMatchObject({ executor: { instances: 5, cores: 2, memory: "2g" }, labels: { team: "data-platform" } });
+    });
+});
+
+describe("stack local (this repo's cluster)", () => {
+    it("builds with the docker CLI on the local Spark base image and reaches the cluster through its kubeconfig", async () => {
+        const { config, secretKeys } = stackConfig("local");
+        const run = await runProgram("local", config, secretKeys);
+        commonChecks(run, { namespace: "spark-local", serviceAccount: "spark-driver", image: CLI_DIGEST_REF });
+        expect(byType(run, "docker:index/image:Image")).toHaveLength(0);
+        const build = byType(run, "command:local:Command").find((c) => c.name.endsWith("-build"));
+        expect(build?.inputs.environment).toMatchObject({ IMAGE_NAME: "127.0.0.1:5000/pyspark-jobs:local", BASE_IMAGE: "127.0.0.1:5000/spark-py:3.5.7" });
+        expect(jobSpecs(run)[0]).toMatchObject({ cluster: { kubeconfig: "/var/lib/pyspark-k8s/cluster/kubeconfig", context: "psk-local" }, executor: { instances: 2 } });
+    });
+});
+
+describe("every stack file", () => {
+    const stacks = fs.readdirSync(ROOT).filter((f) => /^Pulumi\.[a-z0-9-]+\.yaml$/.test(f)).map((f) => f.split(".")[1]);
+
+    it("is covered by a test above", () => {
+        expect(stacks.sort()).toEqual(["dev", "local", "prod", "staging"]);
+    });
+
+    it.each(stacks)("%s: a job runs after its RBAC exists and re-runs only through its inputs", async (stack) => {
+        const { config, secretKeys } = stackConfig(stack);
+        const run = await runProgram(stack, config, secretKeys);
+        const runs = byType(run, "command:local:Command").filter((c) => c.name.endsWith("-run"));
+        expect(runs.length).toBeGreaterThan(0);
+        // The job is ordered after the binding: it is registered last among Kubernetes-related resources.
+        const lastRbac = Math.max(...run.registered.map((r, i) => (r.type.startsWith("kubernetes:") ? i : -1)));
+        for (const r of runs) expect(run.registered.indexOf(r)).toBeGreaterThan(lastRbac);
+    });
+});
+
+describe("bad configuration", () => {
+    it("fails before registering anything, listing every problem", async () => {
+        const { config } = stackConfig("dev");
+        const jobs = JSON.parse(config["pyspark-k8s:jobs"]);
+        jobs.pi.executor.instances = 0;
+        jobs.pi.driver.memory = "lots";
+        const run = await runProgram("dev", {
+            ...config,
+            "pyspark-k8s:namespace": "Not_A_Label",
+            "pyspark-k8s:jobs": JSON.stringify(jobs),
+            "pyspark-k8s:cluster": JSON.stringify({ master: "k8s://https://minikube" }),
+            "pyspark-k8s:image": JSON.stringify({ mode: "docker", registry: "localhost:5000" }),
+            "pyspark-k8s:executors": "5",
+        });
+        expect(run.error?.message).toMatch(/^invalid configuration of stack 'dev': 6 problems, nothing was created:/);
+        for (const key of ["namespace", "jobs.pi.executor.instances", "jobs.pi.driver.memory", "cluster.master", "image.repository", "executors"]) {
+            expect(run.error?.message).toContain(`pyspark-k8s:${key}: `);
+        }
+        expect(run.registered).toEqual([]);
+    });
+
+    it("refuses a secret outside registryPassword", async () => {
+        const { config } = stackConfig("dev");
+        const run = await runProgram("dev", { ...config, "pyspark-k8s:namespace": "spark-dev" }, ["pyspark-k8s:namespace"]);
+        expect(run.error?.message).toMatch(/pyspark-k8s:namespace: is a secret, but only registryPassword may be/);
+        expect(run.registered).toEqual([]);
+    });
+});

@@ -1,0 +1,124 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { directoryHash } from "../lib/contentHash";
+import { judgeDriver } from "../lib/driverState";
+import { extractResult, logTail, pythonError } from "../lib/driverLog";
+import { resolveEndpoint, sparkMaster } from "../lib/kubeconfig";
+import { parseK8sQuantity, parseSparkMemory } from "../lib/quantities";
+import { DRIVER_RESOURCES, KUBERNETES_VERBS, sparkDriverRules } from "../lib/rbac";
+import { pending, running, terminated, unschedulable } from "./standins";
+
+describe("sparkDriverRules", () => {
+    it("grants the driver every verb it needs on pods, services, configmaps and PVCs, and no made-up verb", () => {
+        expect(sparkDriverRules()).toEqual([{ apiGroups: [""], resources: ["pods", "services", "configmaps", "persistentvolumeclaims"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"] }]);
+        expect(KUBERNETES_VERBS).not.toContain("post");
+        expect(DRIVER_RESOURCES).not.toContain("secrets");
+    });
+});
+
+describe("quantities", () => {
+    it.each([["512m", 512], ["2g", 2048], ["2G", 2048], ["1024", 1024], ["1t", 1048576], ["512k", 0.5], ["1gb", 1024]])("reads Spark memory %s as %d MiB", (s, mib) => {
+        expect(parseSparkMemory(s)).toBe(mib);
+    });
+    it.each(["", "m", "1.5g", "-1m", "2 g", "1x"])("refuses Spark memory %j", (s) => expect(parseSparkMemory(s)).toBeUndefined());
+    it.each([["250m", 0.25], ["0.5", 0.5], ["2", 2], ["1814Mi", 1814 * 2 ** 20], ["1Gi", 2 ** 30], ["1k", 1000]])("reads quantity %s", (s, v) => {
+        expect(parseK8sQuantity(s)).toBeCloseTo(v);
+    });
+    it.each(["", "1 Gi", "abc", "1mi", "-1"])("refuses quantity %j", (s) => expect(parseK8sQuantity(s)).toBeUndefined());
+});
+
+describe("judgeDriver", () => {
+    const pod = (status: unknown) => ({ metadata: { name: "d" }, status }) as Parameters<typeof judgeDriver>[0];
+    it("knows a pod that does not exist", () => expect(judgeDriver(undefined, 0, 60)).toEqual({ kind: "absent" }));
+    it("waits while the driver is pending within the bound", () => {
+        expect(judgeDriver(pod(unschedulable("0/1 nodes")), 10, 60)).toEqual({ kind: "starting", reason: "Unschedulable" });
+        expect(judgeDriver(pod(pending({ reason: "ContainerCreating", message: "" })), 10, 60)).toEqual({ kind: "starting", reason: "ContainerCreating" });
+    });
+    it("gives up on a pending driver at the bound, with its reason and message", () => {
+        expect(judgeDriver(pod(unschedulable("0/1 nodes are available")), 60, 60)).toEqual({ kind: "cannot-start", reason: "Unschedulable", message: "0/1 nodes are available" });
+        expect(judgeDriver(pod(pending({ reason: "ErrImagePull", message: "not found" })), 61, 60)).toEqual({ kind: "cannot-start", reason: "ErrImagePull", message: "not found" });
+    });
+    it("gives up at once on hopeless image errors", () => {
+        expect(judgeDriver(pod(pending({ reason: "InvalidImageName", message: "bad" })), 0, 60).kind).toBe("cannot-start");
+        expect(judgeDriver(pod(pending({ reason: "ErrImageNeverPull", message: "never" })), 0, 60).kind).toBe("cannot-start");
+    });
+    it("reads success and failure only from the driver container's terminated state", () => {
+        expect(judgeDriver(pod(running), 999, 60)).toEqual({ kind: "running" });
+        expect(judgeDriver(pod(terminated(0, "Completed")), 0, 60)).toEqual({ kind: "succeeded" });
+        expect(judgeDriver(pod(terminated(1, "Error")), 0, 60)).toEqual({ kind: "failed", exitCode: 1, reason: "Error", message: undefined });
+        expect(judgeDriver(pod(terminated(137, "OOMKilled")), 0, 60)).toMatchObject({ kind: "failed", exitCode: 137, reason: "OOMKilled" });
+    });
+    it("treats an evicted pod as failed", () => {
+        expect(judgeDriver(pod({ phase: "Failed", reason: "Evicted", message: "low on memory" }), 0, 60)).toEqual({ kind: "failed", exitCode: -1, reason: "Evicted", message: "low on memory" });
+    });
+    it("prefers the Spark driver container over sidecars", () => {
+        const status = { phase: "Running", containerStatuses: [
+            { name: "sidecar", state: { terminated: { exitCode: 0 } } },
+            { name: "spark-kubernetes-driver", state: { running: {} } },
+        ] };
+        expect(judgeDriver(pod(status), 0, 60)).toEqual({ kind: "running" });
+    });
+});
+
+describe("driver log", () => {
+    const log = "INFO start\nPi is roughly 3.1\nINFO more\nPi is roughly 3.14159\nINFO stop\n";
+    it("picks the last matching line, or the first capture group", () => {
+        expect(extractResult(log, "Pi is roughly [0-9.]+")).toBe("Pi is roughly 3.14159");
+        expect(extractResult(log, "Pi is roughly ([0-9.]+)")).toBe("3.14159");
+        expect(extractResult(log, "^Result:")).toBeUndefined();
+    });
+    it("keeps the last non-empty lines", () => {
+        expect(logTail("a\n\nb\nc\n\n", 2)).toBe("b\nc");
+    });
+    it("finds the exception line of a Python traceback", () => {
+        expect(pythonError("x\nTraceback (most recent call last):\n  File \"a.py\", line 1\n    boom()\nZeroDivisionError: division by zero\nINFO done")).toBe("ZeroDivisionError: division by zero");
+        expect(pythonError("all good")).toBeUndefined();
+    });
+});
+
+describe("kubeconfig", () => {
+    const kubeconfig = [
+        "apiVersion: v1", "kind: Config", "current-context: local",
+        "clusters:", "- name: c1", "  cluster:", "    server: https://127.0.0.1:6443", "    certificate-authority-data: Q0E=",
+        "- name: c2", "  cluster:", "    server: https://api.example.com", "    insecure-skip-tls-verify: true",
+        "users:", "- name: u1", "  user:", "    client-certificate: certs/admin.crt", "    client-key-data: S0VZ",
+        "- name: u2", "  user:", "    exec:", "      apiVersion: client.authentication.k8s.io/v1", "      command: get-token", "      args: [\"--cluster\", \"x\"]",
+        "contexts:", "- name: local", "  context: {cluster: c1, user: u1}", "- name: remote", "  context: {cluster: c2, user: u2}",
+    ].join("\n");
+
+    it("resolves the current context", () => {
+        expect(resolveEndpoint(kubeconfig, undefined)).toMatchObject({ contextName: "local", server: "https://127.0.0.1:6443", caData: "Q0E=", clientCertFile: "certs/admin.crt", clientKeyData: "S0VZ", insecureSkipTlsVerify: false });
+    });
+    it("resolves a named context with an exec credential plugin", () => {
+        expect(resolveEndpoint(kubeconfig, "remote")).toMatchObject({ server: "https://api.example.com", insecureSkipTlsVerify: true, exec: { command: "get-token", args: ["--cluster", "x"] } });
+    });
+    it("says which context is missing and which exist", () => {
+        expect(() => resolveEndpoint(kubeconfig, "minikube", "~/.kube/config")).toThrow("kubeconfig ~/.kube/config: no context named 'minikube' (has: local, remote)");
+    });
+    it("derives the Spark master with an explicit port", () => {
+        expect(sparkMaster("https://127.0.0.1:6443")).toBe("k8s://https://127.0.0.1:6443");
+        expect(sparkMaster("https://api.example.com")).toBe("k8s://https://api.example.com:443");
+        expect(sparkMaster("https://[::1]:6443/")).toBe("k8s://https://[::1]:6443");
+        expect(() => sparkMaster("not a url")).toThrow(/is not a URL/);
+    });
+});
+
+describe("directoryHash", () => {
+    it("changes with a file's content and not with where the directory lives or caches", () => {
+        const make = () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hash-"));
+            fs.mkdirSync(path.join(dir, "jobs"));
+            fs.writeFileSync(path.join(dir, "jobs", "pi.py"), "print(1)\n");
+            return dir;
+        };
+        const a = make();
+        const b = make();
+        expect(directoryHash(a)).toBe(directoryHash(b));
+        fs.mkdirSync(path.join(b, "__pycache__"));
+        fs.writeFileSync(path.join(b, "__pycache__", "pi.pyc"), "x");
+        expect(directoryHash(b)).toBe(directoryHash(a));
+        fs.writeFileSync(path.join(b, "jobs", "pi.py"), "print(2)\n");
+        expect(directoryHash(b)).not.toBe(directoryHash(a));
+    });
+});
