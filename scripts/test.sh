@@ -17,5 +17,8 @@ npx tsc --noEmit -p tsconfig.json
 step "lint (eslint with @pulumi/eslint-plugin)"
 npx eslint .
 
+step "workflow lint (actionlint + shellcheck)"
+bash scripts/lint-workflows.sh
+
 step "unit, component and program tests (jest)"
 npx jest --ci
