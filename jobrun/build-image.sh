@@ -4,6 +4,8 @@
 # Inputs (environment): IMAGE_NAME, BUILD_CONTEXT, DOCKERFILE, BASE_IMAGE, PLATFORM,
 # REGISTRY, and optionally REGISTRY_USERNAME + REGISTRY_PASSWORD (read from the
 # environment, given to docker on stdin: never on a command line).
+# Optional, from the calling environment: DOCKER (the CLI, default `docker`) and
+# DOCKER_BUILD_NETWORK (e.g. `host`, for engines started without a bridge).
 set -euo pipefail
 
 for var in IMAGE_NAME BUILD_CONTEXT DOCKERFILE BASE_IMAGE PLATFORM REGISTRY; do
@@ -13,17 +15,21 @@ for var in IMAGE_NAME BUILD_CONTEXT DOCKERFILE BASE_IMAGE PLATFORM REGISTRY; do
     fi
 done
 
+docker="${DOCKER:-docker}"
+
 if [ -n "${REGISTRY_USERNAME:-}" ]; then
     printf '%s' "${REGISTRY_PASSWORD:?build-image: REGISTRY_PASSWORD must be set with REGISTRY_USERNAME}" \
-        | docker login --username "$REGISTRY_USERNAME" --password-stdin "$REGISTRY" >&2
+        | "$docker" login --username "$REGISTRY_USERNAME" --password-stdin "$REGISTRY" >&2
 fi
 
-docker build --platform "$PLATFORM" --build-arg "SPARK_BASE_IMAGE=$BASE_IMAGE" \
+network=()
+if [ -n "${DOCKER_BUILD_NETWORK:-}" ]; then network=(--network "$DOCKER_BUILD_NETWORK"); fi
+"$docker" build "${network[@]}" --platform "$PLATFORM" --build-arg "SPARK_BASE_IMAGE=$BASE_IMAGE" \
     -f "$DOCKERFILE" -t "$IMAGE_NAME" "$BUILD_CONTEXT" >&2
-docker push "$IMAGE_NAME" >&2
+"$docker" push "$IMAGE_NAME" >&2
 
 repo="${IMAGE_NAME%:*}"
-digest=$(docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$IMAGE_NAME" \
+digest=$("$docker" image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$IMAGE_NAME" \
     | grep -F "$repo@" | head -n 1 | sed 's/.*@//')
 if [ -z "$digest" ]; then
     echo "build-image: pushed $IMAGE_NAME but docker reports no digest for $repo" >&2

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Build (or reuse) the project's Pulumi + Spark toolchain from package registries only:
 #   - Pulumi CLI, the Node.js language host and the Kubernetes provider from Go modules,
 #   - a shim for Pulumi's Node.js dynamic-provider plugin (runs code from npm @pulumi/pulumi),
@@ -11,7 +12,7 @@
 set -euo pipefail
 
 TOOLCHAIN_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=toolchain/versions.env
+# shellcheck source=versions.env
 source "$TOOLCHAIN_DIR/versions.env"
 
 CACHE="${PSK_CACHE:-$HOME/.cache/pyspark-k8s}/toolchain"
@@ -92,7 +93,7 @@ go_build() {
   mv -f "$out.tmp" "$out"
 }
 sync_src() { # copy toolchain/go/COMPONENT into the cache build dir
-  rm -rf "$WORK/$1"; mkdir -p "$WORK/$1"
+  rm -rf "${WORK:?}/${1:?}"; mkdir -p "$WORK/$1"
   cp -R "$TOOLCHAIN_DIR/go/$1/." "$WORK/$1/"
 }
 # ---------------------------------------------------------------- 1. Pulumi CLI

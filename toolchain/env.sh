@@ -1,8 +1,9 @@
 # shellcheck shell=bash
+# shellcheck source-path=SCRIPTDIR
 # Source me: puts the project's Pulumi/Spark toolchain (built by toolchain/build.sh) first on PATH
 # and configures Pulumi for local, offline use. Safe to source more than once.
 _psk_tc_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=toolchain/versions.env
+# shellcheck source=versions.env
 source "$_psk_tc_dir/versions.env"
 PSK_TOOLCHAIN_CACHE="${PSK_CACHE:-$HOME/.cache/pyspark-k8s}/toolchain"
 export PSK_TOOLCHAIN_CACHE
@@ -19,6 +20,11 @@ export PULUMI_HOME="$PSK_TOOLCHAIN_CACHE/pulumi-home"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
+# Resource providers come from the plugin cache above, at the exact versions that
+# build.sh installed (an ambient pulumi-resource-* on PATH would be used for ANY
+# requested version, with a warning on every run). The language host and the
+# dynamic-provider shim are "bundled" plugins: found next to the pulumi binary.
+export PULUMI_IGNORE_AMBIENT_PLUGINS="${PULUMI_IGNORE_AMBIENT_PLUGINS:-true}"
 # Local file backend (state outside the repo) unless the caller chose a backend.
 if [ -z "${PULUMI_BACKEND_URL:-}" ]; then
   _psk_backend_dir="${PSK_STATE:-/var/lib/pyspark-k8s}/pulumi-backend"
@@ -34,7 +40,8 @@ if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FI
 fi
 
 # Java 17 from Debian for spark-submit.
-export JAVA_HOME="/usr/lib/jvm/java-17-openjdk-$(dpkg --print-architecture 2>/dev/null || echo amd64)"
+JAVA_HOME="/usr/lib/jvm/java-17-openjdk-$(dpkg --print-architecture 2>/dev/null || echo amd64)"
+export JAVA_HOME
 # Spark client from the venv's pyspark.
 for _psk_sp in "$PSK_TOOLCHAIN_VENV"/lib/python3*/site-packages/pyspark; do
   if [ -d "$_psk_sp" ]; then export SPARK_HOME="$_psk_sp"; fi

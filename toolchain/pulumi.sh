@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # `npm run pulumi -- <args>`: run the project's own Pulumi CLI with the toolchain environment.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=toolchain/env.sh
+# shellcheck source=env.sh
 source "$here/env.sh"
 if [ ! -x "$PSK_TOOLCHAIN_BIN/pulumi" ]; then
   echo "toolchain/pulumi.sh: the Pulumi CLI is not built ($PSK_TOOLCHAIN_BIN/pulumi missing): run \`npm run toolchain\` first" >&2

@@ -4,7 +4,7 @@
 # and Debian packages: etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
 # containerd (own config/root/socket), kubelet, kube-proxy (iptables), CoreDNS.
 #
-# Usage: cluster.sh up | status | down [--purge] | leftovers | build | kubectl ARGS...
+# Usage: cluster.sh up | status | down [--purge] | leftovers | deps | build | kubectl ARGS...
 #   PSK_CACHE (default ~/.cache/pyspark-k8s)  binaries under $PSK_CACHE/cluster
 #   PSK_STATE (default /var/lib/pyspark-k8s)   certs, config, data, logs, pidfiles under $PSK_STATE/cluster
 set -euo pipefail
@@ -19,6 +19,8 @@ set -euo pipefail
 . "$CLUSTER_DIR/lib/pki.sh"
 # shellcheck source=lib/config.sh
 . "$CLUSTER_DIR/lib/config.sh"
+# shellcheck source=lib/deps.sh
+. "$CLUSTER_DIR/lib/deps.sh"
 
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy coredns)
 
@@ -62,6 +64,13 @@ _start() { # NAME ARGS...
   log "started $name (pid $!, log $LOG_DIR/$name.log)"
 }
 
+# _running PID: true while PID exists and is not a zombie (PID 1 here may reap late).
+_running() {
+  local st
+  st="$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" || return 1
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
 _stop() { # NAME [TIMEOUT]
   local name="$1" timeout="${2:-20}" pid i
   pid="$(_pid_of "$name")"
@@ -71,10 +80,10 @@ _stop() { # NAME [TIMEOUT]
   fi
   kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < timeout * 5; i++)); do
-    [ -d "/proc/$pid" ] || break
+    _running "$pid" || break
     sleep 0.2
   done
-  if [ -d "/proc/$pid" ]; then
+  if _running "$pid"; then
     log "$name (pid $pid) ignored SIGTERM for ${timeout}s: SIGKILL"
     kill -KILL "$pid" 2>/dev/null || true
     sleep 0.5
@@ -167,6 +176,15 @@ _host_network_up() {
     iptables -w -A PSK-FORWARD -d "$POD_CIDR" -j DROP
   fi
   iptables -w -C FORWARD -j PSK-FORWARD 2>/dev/null || iptables -w -I FORWARD 1 -j PSK-FORWARD
+  # The API server listens on 0.0.0.0:6443 (one bind address serves 127.0.0.1 and the bridge):
+  # accept it only from loopback and the pod bridge.
+  if ! iptables -w -S PSK-INPUT >/dev/null 2>&1; then
+    iptables -w -N PSK-INPUT
+    iptables -w -A PSK-INPUT -i lo -j RETURN
+    iptables -w -A PSK-INPUT -i "$BRIDGE_NAME" -j RETURN
+    iptables -w -A PSK-INPUT -p tcp --dport 6443 -j DROP
+  fi
+  iptables -w -C INPUT -j PSK-INPUT 2>/dev/null || iptables -w -I INPUT 1 -j PSK-INPUT
 }
 
 # Deletes every KUBE-*, CNI-* and PSK-* chain (and the jumps to them) in all tables.
@@ -227,6 +245,7 @@ leftovers() {
     true)"
   if [ -n "$out" ]; then
     n=$(wc -l <<<"$out")
+    printf 'left on the host: %s\n' "$(awk '{ c[$1]++ } END { for (k in c) printf "%s %d, ", k, c[k] }' <<<"$out" | sed 's/, $//')"
     printf '%s\n' "$out" | head -60
     [ "$n" -le 60 ] || echo "... ($n lines)"
     return 1
@@ -253,6 +272,7 @@ cmd_up() {
   need_root
   local t0 a
   t0=$(date +%s)
+  ensure_deps
   _check_host
   build_all
   build_images
@@ -353,40 +373,29 @@ cmd_status() {
 
 # ---------------------------------------------------------------- down
 
-# Stops every remaining sandbox/container of our containerd (namespace k8s.io) and
-# returns the network namespaces they used.
+# Kills every remaining sandbox/container task of our containerd (namespace k8s.io).
+# Their network namespaces live under the state dir (netns_mounts_under_state_dir) and
+# are unmounted by _unmount_all, which also removes their veths.
 _ctr_force_cleanup() {
   local ids id i
-  ids="$(_ctr -n k8s.io containers ls -q 2>/dev/null || true)"
-  for id in $ids; do
-    _ctr -n k8s.io containers info "$id" 2>/dev/null | grep -o '/var/run/netns/cni-[0-9a-f-]*' | sort -u >> "$STATE_DIR/netns-seen" || true
-  done
   ids="$(_ctr -n k8s.io tasks ls -q 2>/dev/null || true)"
-  [ -z "$ids" ] || log "killing $(wc -w <<<"$ids") leftover container task(s)"
-  for id in $ids; do _ctr -n k8s.io tasks kill -s SIGKILL "$id" >/dev/null 2>&1 || true; done
+  [ -n "$ids" ] || return 0
+  log "killing $(wc -w <<<"$ids") leftover container task(s)"
+  for id in $ids; do _ctr -n k8s.io tasks kill -a -s SIGKILL "$id" >/dev/null 2>&1 || true; done
   for id in $ids; do
-    for ((i = 0; i < 25; i++)); do
-      _ctr -n k8s.io tasks delete "$id" >/dev/null 2>&1 && break
-      sleep 0.2
+    for ((i = 0; i < 10; i++)); do
+      _ctr -n k8s.io tasks delete -f "$id" >/dev/null 2>&1 && break
+      sleep 0.3
     done
   done
 }
 
 _unmount_all() {
-  local m ns
+  local m
   # deepest mount points first
   while read -r m; do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "warning: cannot unmount $m"
   done < <(awk -v s="$STATE_DIR/" 'index($5, s) == 1 { print length($5) " " $5 }' /proc/self/mountinfo | sort -rn | cut -d' ' -f2- | sed 's/\\040/ /g')
-  if [ -s "$STATE_DIR/netns-seen" ]; then
-    sort -u "$STATE_DIR/netns-seen" | while read -r ns; do
-      ns="/run/netns/${ns##*/}"
-      [ -e "$ns" ] || continue
-      umount "$ns" 2>/dev/null || true
-      rm -f "$ns"
-    done
-    rm -f "$STATE_DIR/netns-seen"
-  fi
 }
 
 _cgroups_clean() {
@@ -459,7 +468,8 @@ case "${1:-}" in
   status) cmd_status ;;
   down) shift; cmd_down "$@" ;;
   leftovers) leftovers ;;
+  deps) ensure_deps ;;
   build) build_all; build_images; echo "$BIN_DIR" ;;
   kubectl) shift; BIN_DIR="$(cat "$STATE_DIR/bin-dir")"; _kubectl "$@" ;;
-  *) echo "usage: $0 up | status | down [--purge] | leftovers | build | kubectl ARGS..." >&2; exit 2 ;;
+  *) echo "usage: $0 up | status | down [--purge] | leftovers | deps | build | kubectl ARGS..." >&2; exit 2 ;;
 esac

@@ -4,7 +4,7 @@
 
 K8S_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
 
-# write_module DIR MODULE GO_LINE REQUIRE... : creates a throwaway wrapper module.
+# _gen_k8s_module DIR: wrapper module requiring k8s.io/kubernetes with one replace per staging module.
 _gen_k8s_module() {
   local dir="$1" gomod
   mkdir -p "$dir"
@@ -46,14 +46,14 @@ _gen_simple_module() { # DIR MODULE_PATH VERSION IMPORT_PKG GO_LINE
   printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$4" > "$dir/tools.go"
 }
 
-_go_build() { # DIR OUTDIR LDFLAGS PKG...
+_go_build() { # DIR OUT(file, or directory ending in /) LDFLAGS PKG...
   local dir="$1" out="$2" ldflags="$3"
   shift 3
   (
     cd "$dir" || exit 1
     export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:--buildvcs=false}"
     go mod tidy >"$dir/tidy.log" 2>&1 || { cat "$dir/tidy.log" >&2; exit 1; }
-    go build -trimpath -ldflags "-s -w $ldflags" -o "$out/" "$@"
+    go build -trimpath -ldflags "-s -w $ldflags" -o "$out" "$@"
   )
 }
 
@@ -80,25 +80,21 @@ build_all() {
   if [ ! -x "$bin/etcd" ]; then
     log "building etcd $ETCD_VERSION"
     _gen_simple_module "$work/etcd" go.etcd.io/etcd/server/v3 "$ETCD_VERSION" go.etcd.io/etcd/server/v3 1.26.0
-    _go_build "$work/etcd" "$bin" "" go.etcd.io/etcd/server/v3 || die "building etcd $ETCD_VERSION failed"
-    mv "$bin/v3" "$bin/etcd" 2>/dev/null || mv "$bin/server" "$bin/etcd"
+    _go_build "$work/etcd" "$bin/etcd" "" go.etcd.io/etcd/server/v3 || die "building etcd $ETCD_VERSION failed"
   fi
   if [ ! -x "$bin/coredns" ]; then
     log "building coredns $COREDNS_VERSION (plugin subset)"
     _gen_simple_module "$work/coredns" github.com/coredns/coredns "$COREDNS_VERSION" github.com/coredns/coredns/coremain 1.24.0
     cp "$CLUSTER_DIR/src/coredns/main.go" "$work/coredns/main.go"
-    _go_build "$work/coredns" "$bin" "-X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION" . \
+    _go_build "$work/coredns" "$bin/coredns" "-X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION" . \
       || die "building coredns $COREDNS_VERSION failed"
-    mv "$bin/coredns" "$bin/coredns.tmp" 2>/dev/null || true
-    mv "$bin/coredns.tmp" "$bin/coredns" 2>/dev/null || mv "$bin/$(basename "$work/coredns")" "$bin/coredns"
   fi
   if [ ! -x "$bin/pause" ]; then
     log "building pause"
-    _gen_simple_module "$work/pause" "" "" "" 1.24.0
+    mkdir -p "$work/pause"
     printf 'module psk.local/cluster/pause\n\ngo 1.24.0\n' > "$work/pause/go.mod"
-    rm -f "$work/pause/tools.go"
     cp "$CLUSTER_DIR/src/pause/main.go" "$work/pause/main.go"
-    _go_build "$work/pause" "$bin" "" . || die "building pause failed"
+    _go_build "$work/pause" "$bin/pause" "" . || die "building pause failed"
   fi
   local missing=0 b
   for b in "${K8S_BINARIES[@]}"; do [ -x "$bin/$b" ] || missing=1; done
@@ -107,7 +103,7 @@ build_all() {
     _gen_k8s_module "$work/k8s"
     local pkgs=()
     for b in "${K8S_BINARIES[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
-    _go_build "$work/k8s" "$bin" "$k8s_ld" "${pkgs[@]}" || die "building Kubernetes $K8S_VERSION failed"
+    _go_build "$work/k8s" "$bin/" "$k8s_ld" "${pkgs[@]}" || die "building Kubernetes $K8S_VERSION failed"
   fi
   touch "$bin/.complete"
   log "build done in $(( $(date +%s) - t0 ))s: $(du -sh "$bin" | cut -f1)"

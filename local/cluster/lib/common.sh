@@ -24,10 +24,10 @@ need_root() {
   [ "$(id -u)" = 0 ] || die "must run as root (it manages containerd, kubelet, iptables, mounts)"
 }
 
-# Binary directory for the current pins (stamp keyed by versions and sources).
+# Binary directory for the current pins (stamp keyed by the Go module pins, own sources, Go version).
 build_stamp() {
   {
-    cat "$CLUSTER_DIR/versions.env"
+    echo "k8s=$K8S_VERSION staging=$K8S_STAGING_VERSION etcd=$ETCD_VERSION coredns=$COREDNS_VERSION"
     cat "$CLUSTER_DIR/src/pause/main.go" "$CLUSTER_DIR/src/coredns/main.go"
     go env GOVERSION 2>/dev/null || echo nogo
   } | sha256sum | cut -c1-16
@@ -35,3 +35,10 @@ build_stamp() {
 
 # ctr against the cluster's own containerd socket
 _ctr() { ctr --address "$CTRD_SOCK" "$@"; }
+
+# _put FILE: writes stdin to FILE only when the content differs (no spurious file events).
+_put() {
+  local tmp="$1.tmp.$$"
+  cat > "$tmp"
+  if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv "$tmp" "$1"; fi
+}

@@ -27,7 +27,7 @@ _cert() {
 # _kubeconfig FILE CERTNAME [SERVER]
 _kubeconfig() {
   local file="$1" cert="$2" server="${3:-https://127.0.0.1:6443}"
-  cat > "$file" <<KCFG
+  _put "$file" <<KCFG
 apiVersion: v1
 kind: Config
 clusters:

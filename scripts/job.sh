@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The main job (npm run job): builds or reuses the toolchain, brings up the embedded
+# local cluster, registry and Spark base image, runs `pulumi up` of the `local` stack
+# and prints the job's result. `npm run job -- down` stops what it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+if [ "${1:-up}" = down ]; then
+    step "stopping the local cluster and the image services"
+    bash local/cluster/cluster.sh down
+    bash local/images/images.sh down
+    exit 0
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    step "npm ci"
+    npm ci --ignore-scripts --no-audit --no-fund
+fi
+
+step "toolchain (Pulumi CLI, providers, spark-submit)"
+bash toolchain/build.sh
+step "local registry and Spark base image"
+bash local/images/images.sh up
+step "local Kubernetes cluster"
+bash local/cluster/cluster.sh up
+
+# shellcheck source=toolchain/env.sh
+. toolchain/env.sh
+# shellcheck source=local/images/env.sh
+. local/images/env.sh
+# The local engine has no bridge network and no BuildKit: see local/images/README.md.
+export DOCKER=/usr/bin/docker DOCKER_BUILDKIT=0 DOCKER_BUILD_NETWORK=host
+
+pulumi stack select local >/dev/null 2>&1 || pulumi stack init local
+step "pulumi up -s local"
+pulumi up --stack local --yes --non-interactive
+
+step "result"
+printf 'result: %s\n' "$(pulumi stack output result --stack local)"
+pulumi stack output jobRuns --stack local --json
+echo "the cluster keeps running: npm run job -- down stops it" >&2
