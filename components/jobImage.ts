@@ -1,15 +1,15 @@
-import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { directoryHash } from "../lib/contentHash";
+import { ImageBuild } from "../providers/imageBuild";
 
 /** How the job image comes to be. */
 export type JobImageSource =
     | {
         /**
          * `docker`: built and pushed by the Pulumi Docker provider.
-         * `cli`: built and pushed by the docker CLI through a command (where the Docker
-         * provider plugin is not available, as on this repo's local cluster).
+         * `cli`: built and pushed by the docker CLI (a dynamic resource running
+         * jobrun/build-image.sh), for machines without the Docker provider plugin.
          */
         readonly mode: "docker" | "cli";
         /** Registry host (and port) to push to, e.g. `ghcr.io` or `127.0.0.1:5000`. */
@@ -41,16 +41,6 @@ export interface JobImageArgs {
     readonly registryUsername?: pulumi.Input<string>;
     /** Registry password or token; keep it a secret. */
     readonly registryPassword?: pulumi.Input<string>;
-}
-
-/** Parses the last line of the build script's output: `name@sha256:...`. */
-export function digestRefFromOutput(stdout: string): string {
-    const lines = stdout.trim().split(/\r?\n/);
-    const last = lines[lines.length - 1]?.trim() ?? "";
-    if (!/^[^\s@]+@sha256:[a-f0-9]{64}$/.test(last)) {
-        throw new Error(`image build did not end with a digest reference (name@sha256:...); last line was '${last}'`);
-    }
-    return last;
 }
 
 /**
@@ -85,25 +75,20 @@ export class JobImage extends pulumi.ComponentResource {
                 }, { parent: this });
                 this.imageRef = image.repoDigest;
             } else {
-                const environment: Record<string, pulumi.Input<string>> = {
-                    IMAGE_NAME: imageName,
-                    BUILD_CONTEXT: source.context,
-                    DOCKERFILE: source.dockerfile,
-                    BASE_IMAGE: source.baseImage,
-                    PLATFORM: source.platform,
-                    REGISTRY: source.registry,
-                };
-                if (args.registryUsername) environment.REGISTRY_USERNAME = args.registryUsername;
-                if (args.registryPassword) environment.REGISTRY_PASSWORD = pulumi.secret(args.registryPassword);
-                const build = new command.local.Command(`${name}-build`, {
-                    create: "bash jobrun/build-image.sh",
-                    environment,
-                    // The build re-runs when the app's files change; the digest it prints
-                    // decides whether the jobs re-run.
-                    triggers: [directoryHash(source.context)],
-                    logging: "stderr",
-                }, { parent: this, replaceOnChanges: ["environment", "triggers"] });
-                this.imageRef = build.stdout.apply(digestRefFromOutput);
+                const build = new ImageBuild(`${name}-build`, {
+                    imageName,
+                    context: source.context,
+                    dockerfile: source.dockerfile,
+                    baseImage: source.baseImage,
+                    platform: source.platform,
+                    registry: source.registry,
+                    // The build re-runs when the app's files change; the digest it
+                    // pushes decides whether the jobs re-run.
+                    contextHash: directoryHash(source.context),
+                    registryUsername: args.registryUsername,
+                    registryPassword: args.registryPassword === undefined ? undefined : pulumi.secret(args.registryPassword),
+                }, { parent: this });
+                this.imageRef = build.imageRef;
             }
         }
 

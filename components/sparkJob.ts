@@ -1,7 +1,7 @@
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { JobConfig } from "../lib/config";
 import { ClusterAccess, JobRunSpec, appUri } from "../lib/jobSpec";
+import { JobRun } from "../providers/jobRun";
 
 /** Arguments of {@link SparkJob}. */
 export interface SparkJobArgs {
@@ -20,33 +20,9 @@ export interface SparkJobArgs {
     readonly stack?: string;
 }
 
-/** What the runner prints on success (see jobrun/runner.ts `RunOutcome`). */
-interface RunOutcomeJson {
-    driverPod: string;
-    namespace: string;
-    runTag: string;
-    exitCode: number;
-    durationSeconds: number;
-    result: string;
-    executorsStarted: number;
-}
-
-/** Parses the runner's last stdout line. */
-export function parseRunOutcome(stdout: string): RunOutcomeJson {
-    const lines = stdout.trim().split(/\r?\n/);
-    const last = lines[lines.length - 1] ?? "";
-    try {
-        return JSON.parse(last) as RunOutcomeJson;
-    } catch {
-        throw new Error(`job runner output does not end with its JSON outcome; last line was '${last}'`);
-    }
-}
-
-/** The command line of the runner; the spec travels in the environment. */
-export const RUNNER = "node -r ts-node/register/transpile-only jobrun/cli.ts";
-
 /**
- * One run of a PySpark job: spark-submit in cluster mode, with real pass/fail.
+ * One run of a PySpark job: spark-submit in cluster mode, with real pass/fail
+ * (see jobrun/runner.ts), as a dynamic resource (providers/jobRun.ts).
  *
  * The run happens when the resource is created, and again (replacing it) whenever
  * the image digest, the app, its arguments, its Spark settings or `runId` change; an
@@ -93,28 +69,20 @@ export class SparkJob extends pulumi.ComponentResource {
                 cluster: args.cluster,
             }));
 
-        const run = new command.local.Command(`${name}-run`, {
-            create: `${RUNNER} run`,
-            delete: `${RUNNER} delete`,
-            environment: { JOB_RUN_SPEC: spec.apply((s) => JSON.stringify(s)) },
-            // Named separately so that `pulumi preview` says why a job re-runs.
-            triggers: [args.image, job.runId],
-            logging: "stderr",
-        }, {
-            parent: this,
-            // Any change re-runs the job as a replacement; deleting first removes the
-            // previous run's pods before the new run needs the room.
-            replaceOnChanges: ["environment", "triggers", "create", "delete"],
-            deleteBeforeReplace: true,
-        });
+        // Any change to the spec, the image or runId replaces the run (deleting the
+        // previous run's pods first): that is what re-runs the job.
+        const run = new JobRun(`${name}-run`, {
+            spec: spec.apply((s) => JSON.stringify(s)),
+            image: args.image,
+            runId: job.runId,
+        }, { parent: this });
 
-        const outcome = run.stdout.apply(parseRunOutcome);
-        this.driverPod = outcome.driverPod;
-        this.namespace = outcome.namespace;
-        this.exitCode = outcome.exitCode;
-        this.durationSeconds = outcome.durationSeconds;
-        this.result = outcome.result;
-        this.executorsStarted = outcome.executorsStarted;
+        this.driverPod = run.driverPod;
+        this.namespace = run.namespace;
+        this.exitCode = run.exitCode;
+        this.durationSeconds = run.durationSeconds;
+        this.result = run.result;
+        this.executorsStarted = run.executorsStarted;
 
         this.registerOutputs({
             driverPod: this.driverPod,

@@ -181,7 +181,7 @@ const imageSchema = z.discriminatedUnion("mode", [
         platform: z.string().default("linux/amd64"),
     }),
     z.strictObject({
-        /** Build with the docker CLI (through @pulumi/command) and push. */
+        /** Build with the docker CLI (a dynamic resource) and push. */
         mode: z.literal("cli"),
         registry: z.string({ error: "is required: the registry host to push to, e.g. 127.0.0.1:5000" }).regex(REGISTRY_HOST, "must be a registry host with an optional port, e.g. 127.0.0.1:5000"),
         repository: z.string({ error: "is required: the image repository, e.g. pyspark-jobs" }).regex(REPOSITORY, "must be lower-case path components separated by '/'"),

@@ -5,15 +5,17 @@ import { Registered, only, recordResources, secretValue, settle, valueOf } from 
 // Mocks must be in place before any resource class is used.
 const outcome = { driverPod: "pi-abc-driver", namespace: "spark", runTag: "abc", exitCode: 0, durationSeconds: 42.5, result: "Pi is roughly 3.14159", executorsStarted: 2 };
 const DIGEST_REF = `127.0.0.1:5000/jobs@sha256:${"b".repeat(64)}`;
+const JOB_RUN = "pulumi-nodejs:dynamic/pyspark-k8s:JobRun";
+const IMAGE_BUILD = "pulumi-nodejs:dynamic/pyspark-k8s:ImageBuild";
 const registered: Registered[] = recordResources((args) => {
-    if (args.type === "command:local:Command" && args.name.endsWith("-run")) return { stdout: `progress\n${JSON.stringify(outcome)}\n` };
-    if (args.type === "command:local:Command" && args.name.endsWith("-build")) return { stdout: `built\n${DIGEST_REF}\n` };
+    if (args.type === JOB_RUN) return outcome;
+    if (args.type === IMAGE_BUILD) return { imageRef: DIGEST_REF };
     if (args.type === "docker:index/image:Image") return { repoDigest: `registry.example.com/data/jobs@sha256:${"c".repeat(64)}` };
     return undefined;
 });
 
-import { JobImage, digestRefFromOutput } from "../components/jobImage";
-import { RUNNER, SparkJob, parseRunOutcome } from "../components/sparkJob";
+import { JobImage } from "../components/jobImage";
+import { SparkJob } from "../components/sparkJob";
 import { SparkRbac } from "../components/sparkRbac";
 import { validateStackConfig } from "../lib/config";
 
@@ -88,22 +90,20 @@ describe("JobImage", () => {
         expect(childOf(built, "pyspark-k8s:image:JobImage", "img")).toBe(true);
     });
 
-    it("builds with the docker CLI through a command, credentials only in its environment", async () => {
+    it("builds with the docker CLI through a dynamic resource, the password a secret input only", async () => {
         const image = new JobImage("cli", {
             source: { mode: "cli", registry: "127.0.0.1:5000", repository: "jobs", tag: "local", baseImage: "127.0.0.1:5000/spark-py:3.5.7", context: "app", dockerfile: "app/Dockerfile", platform: "linux/amd64" },
             registryUsername: "u",
             registryPassword: pulumi.secret("hunter2"),
         });
         expect(await valueOf(image.imageRef)).toBe(DIGEST_REF);
-        const build = only(registered, "command:local:Command", "cli-build");
-        expect(build.inputs.create).toBe("bash jobrun/build-image.sh");
-        expect(build.inputs.create).not.toContain("hunter2");
-        // The password travels only in the environment, which it makes a secret.
-        expect(secretValue(build.inputs.environment)).toEqual({
-            IMAGE_NAME: "127.0.0.1:5000/jobs:local", BUILD_CONTEXT: "app", DOCKERFILE: "app/Dockerfile", BASE_IMAGE: "127.0.0.1:5000/spark-py:3.5.7",
-            PLATFORM: "linux/amd64", REGISTRY: "127.0.0.1:5000", REGISTRY_USERNAME: "u", REGISTRY_PASSWORD: "hunter2",
+        const build = only(registered, IMAGE_BUILD, "cli-build");
+        expect(build.inputs).toMatchObject({
+            imageName: "127.0.0.1:5000/jobs:local", context: "app", dockerfile: "app/Dockerfile", baseImage: "127.0.0.1:5000/spark-py:3.5.7",
+            platform: "linux/amd64", registry: "127.0.0.1:5000", registryUsername: "u", contextHash: expect.stringMatching(/^[a-f0-9]{64}$/),
         });
-        expect(build.inputs.triggers).toEqual([expect.stringMatching(/^[a-f0-9]{64}$/)]);
+        expect(secretValue(build.inputs.registryPassword)).toBe("hunter2");
+        expect(build.inputs.__provider).not.toContain("hunter2");
         expect(childOf(build, "pyspark-k8s:image:JobImage", "cli")).toBe(true);
     });
 
@@ -114,11 +114,6 @@ describe("JobImage", () => {
         await settle();
         expect(registered.filter((r) => r.type !== "pyspark-k8s:image:JobImage")).toHaveLength(0);
     });
-
-    it("refuses build output that does not end with a digest reference", () => {
-        expect(digestRefFromOutput(`x\n${DIGEST_REF}\n`)).toBe(DIGEST_REF);
-        expect(() => digestRefFromOutput("pushed 127.0.0.1:5000/jobs:local")).toThrow(/did not end with a digest reference/);
-    });
 });
 
 describe("SparkJob", () => {
@@ -127,7 +122,7 @@ describe("SparkJob", () => {
         jobs: { pi: { app: "jobs/pi.py", args: ["4"], executor: { instances: 3 }, resultPattern: "Pi is roughly [0-9.]+", runId: 2, env: { MODE: "fast" } } },
     }).jobs.pi;
 
-    it("runs the job runner with the spec in its environment and re-runs on image, runId and spec changes", async () => {
+    it("records the run's outcome and passes the full job spec, image and runId to the run", async () => {
         const sparkJob = new SparkJob("pi", { job, namespace: "spark", serviceAccountName: "spark-driver", image: DIGEST_REF, cluster: { kubeconfig: "~/.kube/config", context: "minikube" } });
         expect(await valueOf(sparkJob.result)).toBe("Pi is roughly 3.14159");
         expect(await valueOf(sparkJob.driverPod)).toBe("pi-abc-driver");
@@ -135,11 +130,10 @@ describe("SparkJob", () => {
         expect(await valueOf(sparkJob.durationSeconds)).toBe(42.5);
         expect(await valueOf(sparkJob.executorsStarted)).toBe(2);
 
-        const run = only(registered, "command:local:Command", "pi-run");
-        expect(run.inputs.create).toBe(`${RUNNER} run`);
-        expect(run.inputs.delete).toBe(`${RUNNER} delete`);
-        expect(run.inputs.triggers).toEqual([DIGEST_REF, "2"]);
-        const spec = JSON.parse(run.inputs.environment.JOB_RUN_SPEC);
+        const run = only(registered, JOB_RUN, "pi-run");
+        expect(run.inputs.image).toBe(DIGEST_REF);
+        expect(run.inputs.runId).toBe("2");
+        const spec = JSON.parse(run.inputs.spec);
         expect(spec).toMatchObject({
             project: "pyspark-k8s",
             stack: "test",
@@ -156,10 +150,5 @@ describe("SparkJob", () => {
         });
         expect(spec.executor.instances).toBe(3);
         expect(childOf(run, "pyspark-k8s:job:SparkJob", "pi")).toBe(true);
-    });
-
-    it("refuses runner output without its JSON outcome", () => {
-        expect(parseRunOutcome(`a\n${JSON.stringify(outcome)}`).result).toBe("Pi is roughly 3.14159");
-        expect(() => parseRunOutcome("spark-submit printed this")).toThrow(/does not end with its JSON outcome/);
     });
 });

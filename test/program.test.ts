@@ -10,8 +10,9 @@ import type * as MocksModule from "./mocks";
 type Registered = MocksModule.Registered;
 const ROOT = path.join(__dirname, "..");
 const SECRET_PLACEHOLDER = "s3cret-registry-token";
-const DOCKER_DIGEST = `sha256:${"f".repeat(64)}`;
-const CLI_DIGEST_REF = `127.0.0.1:5000/pyspark-jobs@sha256:${"9".repeat(64)}`;
+const DIGEST = `sha256:${"f".repeat(64)}`;
+const JOB_RUN = "pulumi-nodejs:dynamic/pyspark-k8s:JobRun";
+const IMAGE_BUILD = "pulumi-nodejs:dynamic/pyspark-k8s:ImageBuild";
 const OUTCOME = { driverPod: "pi-x-driver", namespace: "ns", runTag: "x", exitCode: 0, durationSeconds: 12.3, result: "Pi is roughly 3.14", executorsStarted: 2 };
 
 /** The stack file's config as Pulumi hands it to the program: flat keys, JSON for objects. */
@@ -46,9 +47,8 @@ async function runProgram(stack: string, config: Record<string, string>, secretK
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
         const registered = mocks.recordResources((args) => {
-            if (args.type === "docker:index/image:Image") return { repoDigest: `${String(args.inputs.imageName).replace(/:[^:/]+$/, "")}@${DOCKER_DIGEST}` };
-            if (args.type === "command:local:Command" && args.name.endsWith("-build")) return { stdout: `${CLI_DIGEST_REF}\n` };
-            if (args.type === "command:local:Command" && args.name.endsWith("-run")) return { stdout: `${JSON.stringify(OUTCOME)}\n` };
+            if (args.type === IMAGE_BUILD) return { imageRef: `${String(args.inputs.imageName).replace(/:[^:/]+$/, "")}@${DIGEST}` };
+            if (args.type === JOB_RUN) return OUTCOME;
             return undefined;
         }, "pyspark-k8s", stack);
         pulumi.runtime.setAllConfig(config, secretKeys);
@@ -81,7 +81,7 @@ const K8S = {
 const DRIVER_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
 
 function jobSpecs(run: ProgramRun): Record<string, unknown>[] {
-    return byType(run, "command:local:Command").filter((c) => c.name.endsWith("-run")).map((c) => JSON.parse(c.inputs.environment.JOB_RUN_SPEC));
+    return byType(run, JOB_RUN).map((c) => JSON.parse(c.inputs.spec));
 }
 
 /** What every stack must satisfy, whatever its settings. */
@@ -106,13 +106,18 @@ function commonChecks(run: ProgramRun, expected: { namespace: string; serviceAcc
     for (const spec of jobSpecs(run)) {
         expect(spec).toMatchObject({ namespace: expected.namespace, serviceAccountName: expected.serviceAccount, image: expected.image, stack: run.registered.length ? spec.stack : "" });
     }
-    for (const command of byType(run, "command:local:Command")) {
-        // Secrets never travel on a command line.
-        for (const field of ["create", "delete", "update"]) expect(String(command.inputs[field] ?? "")).not.toContain(SECRET_PLACEHOLDER);
-        if (command.name.endsWith("-run")) {
-            expect(command.inputs.environment.JOB_RUN_SPEC).not.toContain(SECRET_PLACEHOLDER);
-            expect(command.inputs.triggers).toEqual([expected.image, "1"]);
+    for (const jobRun of byType(run, JOB_RUN)) {
+        // Secrets never reach a job's spec (it is plain in state and in the runner's environment).
+        expect(jobRun.inputs.spec).not.toContain(SECRET_PLACEHOLDER);
+        expect(jobRun.inputs.image).toBe(expected.image);
+        expect(jobRun.inputs.runId).toBe("1");
+    }
+    for (const build of byType(run, IMAGE_BUILD)) {
+        // The registry password is an input of the build only, and a secret there.
+        for (const [key, value] of Object.entries(build.inputs)) {
+            if (key !== "registryPassword") expect(JSON.stringify(value)).not.toContain(SECRET_PLACEHOLDER);
         }
+        if (build.inputs.registryPassword !== undefined) expect(build.inputs.registryPassword.value).toBe(SECRET_PLACEHOLDER);
     }
     expect(run.outputs.result).toBe("Pi is roughly 3.14");
     expect(run.outputs.imageRef).toBe(expected.image);
@@ -120,14 +125,15 @@ function commonChecks(run: ProgramRun, expected: { namespace: string; serviceAcc
 }
 
 describe("stack dev (minikube)", () => {
-    it("builds with the Docker provider, creates the namespace and binds cluster-wide, sized for minikube", async () => {
+    it("builds with the docker CLI on the official Spark image, creates the namespace and binds cluster-wide, sized for minikube", async () => {
         const { config, secretKeys } = stackConfig("dev");
         const run = await runProgram("dev", config, secretKeys);
-        const image = `localhost:5000/pyspark-jobs@${DOCKER_DIGEST}`;
+        const image = `localhost:5000/pyspark-jobs@${DIGEST}`;
         commonChecks(run, { namespace: "spark-dev", serviceAccount: "spark-driver", image });
         expect(byType(run, K8S.ns).map((r) => r.inputs.metadata.name)).toEqual(["spark-dev"]);
         expect(byType(run, K8S.crb)).toHaveLength(1);
-        expect(byType(run, "docker:index/image:Image")[0].inputs).toMatchObject({ imageName: "localhost:5000/pyspark-jobs:dev", build: { context: "app", dockerfile: "app/Dockerfile", args: { SPARK_BASE_IMAGE: "apache/spark:3.5.7-scala2.12-java17-python3-ubuntu" } } });
+        expect(byType(run, IMAGE_BUILD)[0].inputs).toMatchObject({ imageName: "localhost:5000/pyspark-jobs:dev", context: "app", dockerfile: "app/Dockerfile", baseImage: "apache/spark:3.5.7-scala2.12-java17-python3-ubuntu" });
+        expect(byType(run, IMAGE_BUILD)[0].inputs.registryPassword).toBeUndefined();
         expect(byType(run, "pulumi:providers:kubernetes")[0].inputs.context).toBe("minikube");
         const [spec] = jobSpecs(run);
         expect(spec).toMatchObject({ job: "pi", stack: "dev", app: "local:///opt/spark/work-dir/app/jobs/pi.py", executor: { instances: 2, memory: "512m", memoryOverhead: "64m" } });
@@ -139,7 +145,7 @@ describe("stack staging", () => {
     it("runs three executors from the team registry", async () => {
         const { config, secretKeys } = stackConfig("staging");
         const run = await runProgram("staging", config, secretKeys);
-        commonChecks(run, { namespace: "spark-staging", serviceAccount: "spark-driver", image: `registry.example.com/data/pyspark-jobs@${DOCKER_DIGEST}` });
+        commonChecks(run, { namespace: "spark-staging", serviceAccount: "spark-driver", image: `registry.example.com/data/pyspark-jobs@${DIGEST}` });
         expect(jobSpecs(run)[0]).toMatchObject({ executor: { instances: 3, memory: "1g" }, args: ["8", "1000000"] });
     });
 });
@@ -148,26 +154,24 @@ describe("stack prod", () => {
     it("binds least-privilege in its namespace, leaves the namespace alone and keeps registry credentials secret", async () => {
         const { config, secretKeys } = stackConfig("prod");
         const run = await runProgram("prod", config, secretKeys);
-        commonChecks(run, { namespace: "spark-prod", serviceAccount: "spark-driver", image: `registry.example.com/data/pyspark-jobs@${DOCKER_DIGEST}` });
+        commonChecks(run, { namespace: "spark-prod", serviceAccount: "spark-driver", image: `registry.example.com/data/pyspark-jobs@${DIGEST}` });
         expect(byType(run, K8S.ns)).toHaveLength(0);
         expect(byType(run, K8S.crb)).toHaveLength(0);
         expect(byType(run, K8S.rb)).toHaveLength(1);
         expect(secretKeys).toEqual(["pyspark-k8s:registryPassword"]);
-        const [image] = byType(run, "docker:index/image:Image");
-        // The registry block reaches the provider as a secret, password included.
-        expect(image.inputs.registry.value).toEqual({ server: "registry.example.com", username: "pyspark-deployer", password: SECRET_PLACEHOLDER });
+        const [image] = byType(run, IMAGE_BUILD);
+        expect(image.inputs.registryUsername).toBe("pyspark-deployer");
+        expect(image.inputs.registryPassword.value).toBe(SECRET_PLACEHOLDER);
         expect(jobSpecs(run)[0]).toMatchObject({ executor: { instances: 5, cores: 2, memory: "2g" }, labels: { team: "data-platform" } });
     });
 });
 
 describe("stack local (this repo's cluster)", () => {
-    it("builds with the docker CLI on the local Spark base image and reaches the cluster through its kubeconfig", async () => {
+    it("builds on the local Spark base image and reaches the cluster through its kubeconfig", async () => {
         const { config, secretKeys } = stackConfig("local");
         const run = await runProgram("local", config, secretKeys);
-        commonChecks(run, { namespace: "spark-local", serviceAccount: "spark-driver", image: CLI_DIGEST_REF });
-        expect(byType(run, "docker:index/image:Image")).toHaveLength(0);
-        const build = byType(run, "command:local:Command").find((c) => c.name.endsWith("-build"));
-        expect(build?.inputs.environment).toMatchObject({ IMAGE_NAME: "127.0.0.1:5000/pyspark-jobs:local", BASE_IMAGE: "127.0.0.1:5000/spark-py:3.5.7" });
+        commonChecks(run, { namespace: "spark-local", serviceAccount: "spark-driver", image: `127.0.0.1:5000/pyspark-jobs@${DIGEST}` });
+        expect(byType(run, IMAGE_BUILD)[0].inputs).toMatchObject({ imageName: "127.0.0.1:5000/pyspark-jobs:local", baseImage: "127.0.0.1:5000/spark-py:3.5.7" });
         expect(jobSpecs(run)[0]).toMatchObject({ cluster: { kubeconfig: "/var/lib/pyspark-k8s/cluster/kubeconfig", context: "psk-local" }, executor: { instances: 2 } });
     });
 });
@@ -182,7 +186,7 @@ describe("every stack file", () => {
     it.each(stacks)("%s: a job runs after its RBAC exists and re-runs only through its inputs", async (stack) => {
         const { config, secretKeys } = stackConfig(stack);
         const run = await runProgram(stack, config, secretKeys);
-        const runs = byType(run, "command:local:Command").filter((c) => c.name.endsWith("-run"));
+        const runs = byType(run, JOB_RUN);
         expect(runs.length).toBeGreaterThan(0);
         // The job is ordered after the binding: it is registered last among Kubernetes-related resources.
         const lastRbac = Math.max(...run.registered.map((r, i) => (r.type.startsWith("kubernetes:") ? i : -1)));

@@ -22,6 +22,9 @@ WORK="$CACHE/build"
 LOGS="$CACHE/logs"
 VENV="$CACHE/venv"
 mkdir -p "$BIN" "$STAMPS" "$WORK" "$LOGS"
+# One build at a time per cache (a second caller waits, then finds everything cached).
+exec 9>"$CACHE/.build.lock"
+flock 9
 
 START_ALL=$SECONDS
 log() { printf '[toolchain] %s\n' "$*"; }
@@ -60,7 +63,7 @@ key() {
     printf '%s\n' "$GO_VERSION" "$(uname -m)"
     for f in "$@"; do
       if [ -d "$f" ]; then
-        find "$f" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+        (cd "$f" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
       else
         printf '%s\n' "$f"
       fi
@@ -220,7 +223,7 @@ t=$SECONDS
 export PULUMI_HOME="$CACHE/pulumi-home"
 export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 mkdir -p "$PULUMI_HOME"
-k="$(key "$STAMPS/kubernetes-provider.key" "$STAMPS/cli.key")"
+k="$(key "k8s=$(cat "$STAMPS/kubernetes-provider.key")" "cli=$(cat "$STAMPS/cli.key")")"
 if fresh plugins "$k" "$PULUMI_HOME/plugins"; then
   elapsed "plugin cache" "cached" "$t"
 else
