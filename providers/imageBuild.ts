@@ -64,12 +64,13 @@ export const imageBuildProvider: pulumi.dynamic.ResourceProvider<BuildProps, Ima
         void _password;
         return { id: imageRef, outs: { ...recorded, imageRef } };
     },
-    async diff(_id, olds, news) {
+    diff(_id, olds, news) {
         const replaces = changedKeys(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>, REBUILDING_KEYS);
-        return { changes: replaces.length > 0, replaces };
+        return Promise.resolve({ changes: replaces.length > 0, replaces });
     },
-    async delete() {
+    delete() {
         // Pushed images stay in the registry: other stacks or rollbacks may use them.
+        return Promise.resolve();
     },
 };
 

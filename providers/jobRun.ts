@@ -44,9 +44,9 @@ export const jobRunProvider: pulumi.dynamic.ResourceProvider<{ spec: string; ima
         const outcome = JSON.parse(lastLine(run.stdout)) as Omit<JobRunOutputs, "spec" | "image" | "runId">;
         return { id: `${outcome.namespace}/${outcome.driverPod}`, outs: { ...inputs, ...outcome } };
     },
-    async diff(_id, olds, news) {
+    diff(_id, olds, news) {
         const replaces = changedKeys(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>, REPLACING_KEYS);
-        return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
+        return Promise.resolve({ changes: replaces.length > 0, replaces, deleteBeforeReplace: true });
     },
     async delete(_id, props) {
         const run = await runProcess([...RUNNER_ARGV, "delete"], { JOB_RUN_SPEC: props.spec });

@@ -11,6 +11,20 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
     npm ci --ignore-scripts --no-audit --no-fund
 fi
 
+step "toolchain: build or reuse (Pulumi CLI, language host, kubernetes provider, spark-submit)"
+bash toolchain/build.sh
+step "toolchain checks"
+bash toolchain/check.sh
+
+step "real engine: preview of every stack file, and of a bad config"
+bash scripts/preview-stacks.sh
+
+step "the PySpark app's tests (Spark local mode)"
+# shellcheck source=toolchain/env.sh
+(. toolchain/env.sh
+ python -m pip install --quiet --disable-pip-version-check -r app/requirements-dev.txt
+ python -m pytest -q app/tests)
+
 step "typecheck (tsc --noEmit)"
 npx tsc --noEmit -p tsconfig.json
 

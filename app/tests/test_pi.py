@@ -30,6 +30,8 @@ def spark():
     from pyspark.sql import SparkSession
 
     session = SparkSession.builder.master("local[2]").appName("pi-test").getOrCreate()
+    # Python workers unpickle the job's functions by module name: ship the module.
+    session.sparkContext.addPyFile(JOB)
     yield session
     session.stop()
 
@@ -64,4 +66,5 @@ def test_spark_submit_fails_on_a_bad_argument():
         capture_output=True, text=True, timeout=300,
     )
     assert out.returncode != 0
-    assert "ValueError: PARTITIONS must be a positive integer, got '-1'" in out.stderr
+    # spark-submit relays the Python process's output on its stdout.
+    assert "ValueError: PARTITIONS must be a positive integer, got '-1'" in out.stdout + out.stderr
