@@ -35,7 +35,8 @@ export DOCKER=/usr/bin/docker DOCKER_BUILDKIT=0 DOCKER_BUILD_NETWORK=host
 
 pulumi stack select local >/dev/null 2>&1 || pulumi stack init local
 step "pulumi up -s local"
-pulumi up --stack local --yes --non-interactive
+# --refresh: the local cluster may have been purged since the last run.
+pulumi up --stack local --yes --non-interactive --refresh
 
 step "result"
 printf 'result: %s\n' "$(pulumi stack output result --stack local)"

@@ -1,0 +1,116 @@
+/**
+ * What the end-to-end scenario drives: the built Pulumi CLI on a copy of the project
+ * (so stack files and config changes stay out of the checkout) with a fresh file
+ * backend, and the local cluster's API through the job runner's own client.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { KubeClient, loadEndpoint } from "../jobrun/kube";
+
+export const REPO = path.join(__dirname, "..");
+export const STATE = process.env.PSK_STATE ?? "/var/lib/pyspark-k8s";
+export const KUBECONFIG = path.join(STATE, "cluster", "kubeconfig");
+
+/** A CLI run: exit code, combined output, wall time. */
+export interface CliRun {
+    readonly code: number | null;
+    readonly output: string;
+    readonly seconds: number;
+}
+
+/** A throwaway copy of the project with its own backend, driven by the built CLI. */
+export class Project {
+    readonly dir: string;
+    private readonly env: NodeJS.ProcessEnv;
+
+    constructor(readonly stack: string) {
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "pyspark-k8s-e2e-"));
+        this.dir = path.join(root, "project");
+        fs.mkdirSync(path.join(root, "backend"));
+        const files = spawnSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: REPO, encoding: "utf8" }).stdout
+            .split("\n").filter((f) => f && !f.startsWith("node_modules/") && fs.existsSync(path.join(REPO, f)));
+        for (const file of files) {
+            fs.mkdirSync(path.dirname(path.join(this.dir, file)), { recursive: true });
+            fs.copyFileSync(path.join(REPO, file), path.join(this.dir, file));
+            fs.chmodSync(path.join(this.dir, file), fs.statSync(path.join(REPO, file)).mode);
+        }
+        fs.symlinkSync(path.join(REPO, "node_modules"), path.join(this.dir, "node_modules"));
+        // The toolchain's environment, plus the local image engine's.
+        const shell = spawnSync("bash", ["-c", ". toolchain/env.sh && . local/images/env.sh && env -0"], { cwd: REPO, encoding: "utf8" });
+        if (shell.status !== 0) throw new Error(`cannot source the toolchain environment: ${shell.stderr}`);
+        this.env = Object.fromEntries(shell.stdout.split("\0").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+        Object.assign(this.env, {
+            PULUMI_BACKEND_URL: `file://${path.join(root, "backend")}`,
+            DOCKER: "/usr/bin/docker",
+            DOCKER_BUILDKIT: "0",
+            DOCKER_BUILD_NETWORK: "host",
+        });
+    }
+
+    /** Runs `pulumi <args>` for this stack. */
+    pulumi(...args: string[]): CliRun {
+        const started = Date.now();
+        const out = spawnSync("pulumi", [...args, "--stack", this.stack, "--non-interactive", "--color", "never"], {
+            cwd: this.dir, env: this.env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 20 * 60 * 1000,
+        });
+        return { code: out.status, output: `${out.stdout}\n${out.stderr}`, seconds: (Date.now() - started) / 1000 };
+    }
+
+    /** `pulumi up`; throws with the output if it fails. */
+    up(...args: string[]): CliRun {
+        const run = this.pulumi("up", "--yes", "--skip-preview", ...args);
+        if (run.code !== 0) throw new Error(`pulumi up failed (${run.code}):\n${run.output}`);
+        return run;
+    }
+
+    /** Sets a config value by path (`jobs.pi.executor.instances`), as an int when it is one. */
+    set(pathKey: string, value: string): void {
+        const type = /^-?[0-9]+$/.test(value) && !pathKey.includes("args[") ? "int" : "string";
+        const run = this.pulumi("config", "set", "--path", "--type", type, `pyspark-k8s:${pathKey}`, value);
+        if (run.code !== 0) throw new Error(`config set ${pathKey} failed:\n${run.output}`);
+    }
+
+    /** The stack's outputs. */
+    outputs(): Record<string, unknown> {
+        const run = this.pulumi("stack", "output", "--json");
+        if (run.code !== 0) throw new Error(`stack output failed:\n${run.output}`);
+        return JSON.parse(run.output) as Record<string, unknown>;
+    }
+}
+
+/** The local cluster, as its admin. */
+export function adminClient(): KubeClient {
+    return new KubeClient(loadEndpoint(KUBECONFIG, "psk-local"));
+}
+
+/** GETs any API path as JSON; undefined on 404. */
+export async function getJson<T>(kube: KubeClient, apiPath: string): Promise<T | undefined> {
+    const { status, text } = await kube.request("GET", apiPath);
+    if (status === 404) return undefined;
+    if (status !== 200) throw new Error(`GET ${apiPath}: ${status} ${text}`);
+    return JSON.parse(text) as T;
+}
+
+/** Replaces the verbs of a ClusterRole's first rule (to prove a verb is needed). */
+export async function setClusterRoleVerbs(kube: KubeClient, name: string, verbs: string[]): Promise<void> {
+    const apiPath = `/apis/rbac.authorization.k8s.io/v1/clusterroles/${name}`;
+    const role = await getJson<{ rules: { verbs: string[] }[] }>(kube, apiPath);
+    if (!role) throw new Error(`no ClusterRole ${name}`);
+    role.rules[0].verbs = verbs;
+    const { status, text } = await kube.request("PUT", apiPath, {}, role);
+    if (status !== 200) throw new Error(`PUT ${apiPath}: ${status} ${text}`);
+}
+
+export interface ObjectView {
+    metadata: { name: string; labels?: Record<string, string>; ownerReferences?: { uid: string }[] };
+    spec?: { serviceAccountName?: string };
+    status?: { phase?: string };
+}
+
+/** Objects of a kind in a namespace, optionally by label selector. */
+export async function list(kube: KubeClient, namespace: string, kind: string, selector?: string): Promise<ObjectView[]> {
+    const out = await getJson<{ items: ObjectView[] }>(kube, `/api/v1/namespaces/${namespace}/${kind}${selector ? `?labelSelector=${encodeURIComponent(selector)}` : ""}`);
+    return out?.items ?? [];
+}
