@@ -52,7 +52,10 @@ export class Project {
     /** Runs `pulumi <args>` for this stack. */
     pulumi(...args: string[]): CliRun {
         const started = Date.now();
-        const out = spawnSync("pulumi", [...args, "--stack", this.stack, "--non-interactive", "--color", "never"], {
+        // Common flags go before any `--`, after which everything is a value.
+        const split = args.includes("--") ? args.indexOf("--") : args.length;
+        const argv = [...args.slice(0, split), "--stack", this.stack, "--non-interactive", "--color", "never", ...args.slice(split)];
+        const out = spawnSync("pulumi", argv, {
             cwd: this.dir, env: this.env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 20 * 60 * 1000,
         });
         return { code: out.status, output: `${out.stdout}\n${out.stderr}`, seconds: (Date.now() - started) / 1000 };
@@ -68,7 +71,7 @@ export class Project {
     /** Sets a config value by path (`jobs.pi.executor.instances`), as an int when it is one. */
     set(pathKey: string, value: string): void {
         const type = /^-?[0-9]+$/.test(value) && !pathKey.includes("args[") ? "int" : "string";
-        const run = this.pulumi("config", "set", "--path", "--type", type, `pyspark-k8s:${pathKey}`, value);
+        const run = this.pulumi("config", "set", "--path", "--type", type, `pyspark-k8s:${pathKey}`, "--", value);
         if (run.code !== 0) throw new Error(`config set ${pathKey} failed:\n${run.output}`);
     }
 

@@ -22,7 +22,7 @@ const timings: Record<string, number> = {};
 beforeAll(() => {
     project = new Project("local");
     kube = adminClient();
-    const init = project.pulumi("stack", "init", "local");
+    const init = project.pulumi("stack", "init");
     if (init.code !== 0) throw new Error(init.output);
 });
 
@@ -76,8 +76,9 @@ test("3. a config change (executor count) re-runs the job, and the preview said 
     project.set("jobs.pi.executor.instances", "3");
     const preview = project.pulumi("preview", "--diff");
     expect(preview.code).toBe(0);
-    expect(preview.output).toMatch(/\+-.*pulumi-nodejs:dynamic\/pyspark-k8s:JobRun.*pi-run.*replace/);
-    expect(preview.output).toMatch(/~ spec:/);
+    expect(preview.output).toMatch(/\+-pulumi-nodejs:dynamic\/pyspark-k8s:JobRun: \(replace\)\n.*\n.*JobRun::pi-run\]/);
+    expect(preview.output).toMatch(/~ spec *: \(json\)/);
+    expect(preview.output).toMatch(/~ instances *: 2 => 3/);
     const up = project.up();
     timings.rerunUp = up.seconds;
     const pi = runs().pi;
