@@ -1,0 +1,130 @@
+/**
+ * Benchmark (npm run bench; not a test): what Pulumi adds to a Spark job run, on the
+ * local cluster. Prints a table of medians.
+ *
+ * - `pulumi up` that runs the pi job (runId bumped) vs plain `spark-submit` of the same
+ *   app with the same image, executors and settings (waiting for completion, as by
+ *   hand), alternating;
+ * - no-op `pulumi preview` and `pulumi up` of the stack vs `pulumi preview` of an empty
+ *   program;
+ * - bring-up of the cluster (state purged: new certificates, empty etcd; binaries
+ *   cached) and warm (state kept), and of the image services (caches kept).
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { JobRunSpec } from "../lib/jobSpec";
+import { sparkMaster } from "../lib/kubeconfig";
+import { sparkSubmitArgs } from "../lib/submit";
+import { loadEndpoint } from "../jobrun/kube";
+import { KUBECONFIG, Project, REPO, adminClient } from "./harness";
+import { removeRun } from "../jobrun/runner";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+function median(values: number[]): number {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function timed(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = REPO): number {
+    const started = Date.now();
+    const out = spawnSync(argv[0], argv.slice(1), { cwd, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    if (out.status !== 0) throw new Error(`${argv.join(" ")} failed:\n${out.stdout}\n${out.stderr}`);
+    return (Date.now() - started) / 1000;
+}
+
+function must(run: { code: number | null; output: string; seconds: number }): number {
+    if (run.code !== 0) throw new Error(run.output);
+    return run.seconds;
+}
+
+async function main(): Promise<void> {
+    const rows: [string, number[], string][] = [];
+    const project = new Project("bench");
+    must(project.pulumi("stack", "init"));
+    project.up(); // image, RBAC and a first run: not measured
+
+    const stateFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bench-state-")), "state.json");
+    must(project.pulumi("stack", "export", "--file", stateFile));
+    const state = JSON.parse(fs.readFileSync(stateFile, "utf8")) as {
+        deployment: { resources: { type: string; outputs?: { spec?: string } }[] };
+    };
+    const spec = JSON.parse(state.deployment.resources.find((r) => r.type.endsWith("JobRun"))?.outputs?.spec ?? "{}") as JobRunSpec;
+    const master = sparkMaster(loadEndpoint(KUBECONFIG, "psk-local").server);
+    const toolchainEnv = Object.fromEntries(
+        spawnSync("bash", ["-c", ". toolchain/env.sh && env -0"], { cwd: REPO, encoding: "utf8" }).stdout
+            .split("\0").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+    );
+    const kube = adminClient();
+    const cleanupDeps = {
+        kube, now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)), log: () => undefined,
+        startSubmit: () => { throw new Error("unused"); }, newRunTag: () => "unused",
+    };
+
+    const viaPulumi: number[] = [];
+    const plain: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+        project.set("jobs.pi.runId", `bench-${i}`);
+        viaPulumi.push(project.up().seconds);
+        const tag = `plain${i}${Date.now().toString(36).slice(-4)}`;
+        const args = sparkSubmitArgs(spec, { master, runTag: tag, resourcePrefix: `pi-${tag}` })
+            .map((a) => (a === "spark.kubernetes.submission.waitAppCompletion=false" ? "spark.kubernetes.submission.waitAppCompletion=true" : a));
+        plain.push(timed(["spark-submit", ...args], { ...toolchainEnv, KUBECONFIG }));
+        await removeRun(cleanupDeps, spec.namespace, `pyspark-k8s/run=${tag}`);
+    }
+    rows.push(["pulumi up running the pi job", viaPulumi, ""]);
+    rows.push(["plain spark-submit, same app and settings", plain, `ratio of medians ${(median(viaPulumi) / median(plain)).toFixed(2)}`]);
+
+    const noopPreview: number[] = [];
+    const noopUp: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+        noopPreview.push(must(project.pulumi("preview", "--expect-no-changes")));
+        noopUp.push(project.up().seconds);
+    }
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), "empty-program-"));
+    fs.writeFileSync(path.join(empty, "Pulumi.yaml"), "name: empty\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
+    fs.writeFileSync(path.join(empty, "index.ts"), "export {};\n");
+    fs.writeFileSync(path.join(empty, "package.json"), JSON.stringify({ name: "empty", main: "index.ts" }));
+    fs.symlinkSync(path.join(REPO, "node_modules"), path.join(empty, "node_modules"));
+    fs.copyFileSync(path.join(REPO, "tsconfig.json"), path.join(empty, "tsconfig.json"));
+    const emptyEnv = { ...toolchainEnv, PULUMI_BACKEND_URL: `file://${fs.mkdtempSync(path.join(os.tmpdir(), "empty-backend-"))}` };
+    timed(["pulumi", "stack", "init", "empty", "--non-interactive"], emptyEnv, empty);
+    const emptyPreview: number[] = [];
+    for (let i = 0; i < RUNS; i++) emptyPreview.push(timed(["pulumi", "preview", "--non-interactive"], emptyEnv, empty));
+    rows.push(["no-op pulumi preview of the stack", noopPreview, ""]);
+    rows.push(["no-op pulumi up of the stack", noopUp, ""]);
+    rows.push(["pulumi preview of an empty program", emptyPreview, ""]);
+    must(project.pulumi("destroy", "--yes", "--skip-preview"));
+
+    const clusterPurged: number[] = [];
+    const clusterWarm: number[] = [];
+    const imagesWarm: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+        timed(["bash", "local/cluster/cluster.sh", "down", "--purge"]);
+        clusterPurged.push(timed(["bash", "local/cluster/cluster.sh", "up"]));
+        timed(["bash", "local/cluster/cluster.sh", "down"]);
+        clusterWarm.push(timed(["bash", "local/cluster/cluster.sh", "up"]));
+        timed(["bash", "local/images/images.sh", "down"]);
+        imagesWarm.push(timed(["bash", "local/images/images.sh", "up"]));
+    }
+    rows.push(["cluster up, state purged (binaries cached)", clusterPurged, ""]);
+    rows.push(["cluster up, state kept", clusterWarm, ""]);
+    rows.push(["image services up (dockerd, registry, base image cached)", imagesWarm, ""]);
+
+    const width = Math.max(...rows.map((r) => r[0].length));
+    console.log(`\n${"what".padEnd(width)} | median s | runs (s)`);
+    console.log(`${"-".repeat(width)} | -------- | --------`);
+    for (const [what, values, note] of rows) {
+        console.log(`${what.padEnd(width)} | ${median(values).toFixed(1).padStart(8)} | ${values.map((v) => v.toFixed(1)).join(", ")}${note ? `  (${note})` : ""}`);
+    }
+    console.log(`\n${RUNS} runs each, alternating where compared; 2 cores, 24 GiB; Kubernetes 1.34.4, Spark 3.5.7, Pulumi ${process.env.PULUMI_VERSION ?? "3.259.0"}.`);
+    console.log("Cold builds (toolchain, cluster binaries, base image from nothing) are timed by their own scripts on a fresh machine; see the README.");
+}
+
+main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+});

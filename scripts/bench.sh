@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Benchmark (npm run bench): brings up the toolchain, images and local cluster, then
+# prints the table of e2e/bench.ts. BENCH_RUNS sets the number of runs (default 3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash toolchain/build.sh >/dev/null
+bash local/images/images.sh up >/dev/null
+bash local/cluster/cluster.sh up >/dev/null
+node -r ts-node/register/transpile-only e2e/bench.ts
