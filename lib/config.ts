@@ -168,29 +168,22 @@ const jobSchema = z
         }
     });
 
+/** What every image build needs, whichever builder runs it. */
+const imageBuildFields = {
+    registry: z.string({ error: "is required: the registry host to push to, e.g. ghcr.io or 127.0.0.1:5000" }).regex(REGISTRY_HOST, "must be a registry host with an optional port, e.g. registry.example.com:5000"),
+    repository: z.string({ error: "is required: the image repository, e.g. data/pyspark-jobs" }).regex(REPOSITORY, "must be lower-case path components separated by '/'"),
+    tag: z.string().regex(IMAGE_TAG, "must be a Docker tag: letters, digits, '_', '.', '-', at most 128 characters").default("latest"),
+    baseImage: z.string().min(1).default(DEFAULT_BASE_IMAGE),
+    context: z.string().min(1).default("app"),
+    dockerfile: z.string().min(1).default("app/Dockerfile"),
+    platform: z.string().default("linux/amd64"),
+};
+
 const imageSchema = z.discriminatedUnion("mode", [
-    z.strictObject({
-        /** Build with the Pulumi Docker provider and push. */
-        mode: z.literal("docker"),
-        registry: z.string({ error: "is required: the registry host to push to, e.g. ghcr.io or 127.0.0.1:5000" }).regex(REGISTRY_HOST, "must be a registry host with an optional port, e.g. registry.example.com:5000"),
-        repository: z.string({ error: "is required: the image repository, e.g. data/pyspark-jobs" }).regex(REPOSITORY, "must be lower-case path components separated by '/'"),
-        tag: z.string().regex(IMAGE_TAG, "must be a Docker tag: letters, digits, '_', '.', '-', at most 128 characters").default("latest"),
-        baseImage: z.string().min(1).default(DEFAULT_BASE_IMAGE),
-        context: z.string().min(1).default("app"),
-        dockerfile: z.string().min(1).default("app/Dockerfile"),
-        platform: z.string().default("linux/amd64"),
-    }),
-    z.strictObject({
-        /** Build with the docker CLI (a dynamic resource) and push. */
-        mode: z.literal("cli"),
-        registry: z.string({ error: "is required: the registry host to push to, e.g. 127.0.0.1:5000" }).regex(REGISTRY_HOST, "must be a registry host with an optional port, e.g. 127.0.0.1:5000"),
-        repository: z.string({ error: "is required: the image repository, e.g. pyspark-jobs" }).regex(REPOSITORY, "must be lower-case path components separated by '/'"),
-        tag: z.string().regex(IMAGE_TAG, "must be a Docker tag: letters, digits, '_', '.', '-', at most 128 characters").default("latest"),
-        baseImage: z.string().min(1).default(DEFAULT_BASE_IMAGE),
-        context: z.string().min(1).default("app"),
-        dockerfile: z.string().min(1).default("app/Dockerfile"),
-        platform: z.string().default("linux/amd64"),
-    }),
+    /** Build with the Pulumi Docker provider and push. */
+    z.strictObject({ mode: z.literal("docker"), ...imageBuildFields }),
+    /** Build with the docker CLI (a dynamic resource) and push. */
+    z.strictObject({ mode: z.literal("cli"), ...imageBuildFields }),
     z.strictObject({
         /** Use an image that already exists; build nothing. */
         mode: z.literal("existing"),

@@ -4,20 +4,13 @@
 # cluster and the image services again (E2E_KEEP_UP=1 leaves them running).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-step() { printf '\n==> %s\n' "$*" >&2; }
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    step "npm ci"
-    npm ci --ignore-scripts --no-audit --no-fund
-fi
-step "toolchain"
-bash toolchain/build.sh
-step "local registry and Spark base image"
-bash local/images/images.sh up
-step "local Kubernetes cluster, from nothing"
+ensure_npm_packages
 # A purged cluster: the scenario starts from an empty API server.
 bash local/cluster/cluster.sh down --purge
-bash local/cluster/cluster.sh up
+bring_up_local up
 
 status=0
 step "scenario"

@@ -4,8 +4,8 @@
 # and prints the job's result. `npm run job -- down` stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-step() { printf '\n==> %s\n' "$*" >&2; }
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 if [ "${1:-up}" = down ]; then
     step "stopping the local cluster and the image services"
@@ -14,17 +14,8 @@ if [ "${1:-up}" = down ]; then
     exit 0
 fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    step "npm ci"
-    npm ci --ignore-scripts --no-audit --no-fund
-fi
-
-step "toolchain (Pulumi CLI, providers, spark-submit)"
-bash toolchain/build.sh
-step "local registry and Spark base image"
-bash local/images/images.sh up
-step "local Kubernetes cluster"
-bash local/cluster/cluster.sh up
+ensure_npm_packages
+bring_up_local up
 
 # shellcheck source=toolchain/env.sh
 . toolchain/env.sh

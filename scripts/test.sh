@@ -3,13 +3,10 @@
 # typechecks, lints and runs the unit, component and program tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
-step() { printf '\n==> %s\n' "$*"; }
-
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    step "npm ci"
-    npm ci --ignore-scripts --no-audit --no-fund
-fi
+ensure_npm_packages
 
 step "toolchain: build or reuse (Pulumi CLI, language host, kubernetes provider, spark-submit)"
 bash toolchain/build.sh

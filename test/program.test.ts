@@ -194,6 +194,25 @@ describe("every stack file", () => {
     });
 });
 
+describe("several jobs", () => {
+    it("share one image and one set of RBAC objects, each with its own run", async () => {
+        const { config, secretKeys } = stackConfig("local");
+        const jobs = JSON.parse(config["pyspark-k8s:jobs"]);
+        jobs.etl = { app: "jobs/etl.py", args: ["--day", "2026-11-24"], executor: { instances: 1 } };
+        const run = await runProgram("local", { ...config, "pyspark-k8s:jobs": JSON.stringify(jobs) }, secretKeys);
+        commonChecks(run, { namespace: "spark-local", serviceAccount: "spark-driver", image: `127.0.0.1:5000/pyspark-jobs@${DIGEST}` });
+        expect(byType(run, IMAGE_BUILD)).toHaveLength(1);
+        expect(byType(run, K8S.role)).toHaveLength(1);
+        expect(byType(run, K8S.sa)).toHaveLength(1);
+        expect(byType(run, JOB_RUN).map((r) => r.name).sort()).toEqual(["etl-run", "pi-run"]);
+        expect(jobSpecs(run).map((s) => [s.job, s.app])).toEqual(expect.arrayContaining([
+            ["pi", "local:///opt/spark/work-dir/app/jobs/pi.py"],
+            ["etl", "local:///opt/spark/work-dir/app/jobs/etl.py"],
+        ]));
+        expect(Object.keys(run.outputs.jobRuns as object).sort()).toEqual(["etl", "pi"]);
+    });
+});
+
 describe("bad configuration", () => {
     it("fails before registering anything, listing every problem", async () => {
         const { config } = stackConfig("dev");
