@@ -43,7 +43,7 @@ function must(run: { code: number | null; output: string; seconds: number }): nu
 
 async function main(): Promise<void> {
     const rows: [string, number[], string][] = [];
-    const project = new Project("bench");
+    const project = new Project("local");
     must(project.pulumi("stack", "init"));
     project.up(); // image, RBAC and a first run: not measured
 

@@ -48,7 +48,14 @@ function secretConfigKeys(all: Record<string, string>): string[] {
  * @throws ConfigError listing every problem; nothing has been registered yet.
  */
 export function readStackConfig(): StackConfig {
-    const all = pulumi.runtime.allConfig();
+    let all: Record<string, string>;
+    try {
+        all = pulumi.runtime.allConfig();
+    } catch {
+        // The runtime throws on a stack with no configuration at all; validation then
+        // says which keys are required.
+        all = {};
+    }
     const secrets = misplacedSecrets(secretConfigKeys(all));
     if (secrets.length > 0) {
         throw new ConfigError(secrets.map((key) => ({

@@ -234,6 +234,14 @@ describe("bad configuration", () => {
         expect(run.registered).toEqual([]);
     });
 
+    it("says which keys are required when a stack has no configuration at all", async () => {
+        const run = await runProgram("empty", {});
+        expect(run.error?.message).toMatch(/^invalid configuration of stack 'empty': 2 problems, nothing was created:/);
+        expect(run.error?.message).toContain("pyspark-k8s:image: ");
+        expect(run.error?.message).toContain("pyspark-k8s:jobs: ");
+        expect(run.registered).toEqual([]);
+    });
+
     it("refuses a secret outside registryPassword", async () => {
         const { config } = stackConfig("dev");
         const run = await runProgram("dev", { ...config, "pyspark-k8s:namespace": "spark-dev" }, ["pyspark-k8s:namespace"]);
