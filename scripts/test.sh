@@ -17,10 +17,13 @@ step "real engine: preview of every stack file, and of a bad config"
 bash scripts/preview-stacks.sh
 
 step "the PySpark app's tests (Spark local mode)"
+pytest_log="$(mktemp)"
+jest_json="$(mktemp --suffix .json)"
+trap 'rm -f "$pytest_log" "$jest_json"' EXIT
 # shellcheck source=toolchain/env.sh
 (. toolchain/env.sh
  python -m pip install --quiet --disable-pip-version-check -r app/requirements-dev.txt
- python -m pytest -q app/tests)
+ python -m pytest -q app/tests) | tee "$pytest_log"
 
 step "typecheck (tsc --noEmit)"
 npx tsc --noEmit -p tsconfig.json
@@ -32,4 +35,10 @@ step "workflow lint (actionlint + shellcheck)"
 bash scripts/lint-workflows.sh
 
 step "unit, component and program tests (jest)"
-npx jest --ci
+npx jest --ci --json --outputFile="$jest_json"
+
+# One closing line for all of it (the checks above stop the script on any failure).
+py_passed=$(grep -Eo '[0-9]+ passed' "$pytest_log" | tail -n 1 | cut -d' ' -f1)
+js_passed=$(node -p "require('$jest_json').numPassedTests")
+js_failed=$(node -p "require('$jest_json').numFailedTests")
+printf '\ntests: %s passed, %s failed\n' "$((py_passed + js_passed))" "$js_failed"
