@@ -12,7 +12,7 @@ export type JobImageSource =
          * jobrun/build-image.sh), for machines without the Docker provider plugin.
          */
         readonly mode: "docker" | "cli";
-        /** Registry host (and port) to push to, e.g. `ghcr.io` or `127.0.0.1:5000`. */
+        /** Registry host (and port) to push to, e.g. `registry.example.com` or `127.0.0.1:5000`. */
         readonly registry: pulumi.Input<string>;
         /** Repository within the registry, e.g. `data/pyspark-jobs`. */
         readonly repository: pulumi.Input<string>;

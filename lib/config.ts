@@ -170,7 +170,7 @@ const jobSchema = z
 
 /** What every image build needs, whichever builder runs it. */
 const imageBuildFields = {
-    registry: z.string({ error: "is required: the registry host to push to, e.g. ghcr.io or 127.0.0.1:5000" }).regex(REGISTRY_HOST, "must be a registry host with an optional port, e.g. registry.example.com:5000"),
+    registry: z.string({ error: "is required: the registry host to push to, e.g. registry.example.com or 127.0.0.1:5000" }).regex(REGISTRY_HOST, "must be a registry host with an optional port, e.g. registry.example.com:5000"),
     repository: z.string({ error: "is required: the image repository, e.g. data/pyspark-jobs" }).regex(REPOSITORY, "must be lower-case path components separated by '/'"),
     tag: z.string().regex(IMAGE_TAG, "must be a Docker tag: letters, digits, '_', '.', '-', at most 128 characters").default("latest"),
     baseImage: z.string().min(1).default(DEFAULT_BASE_IMAGE),

@@ -32,7 +32,7 @@ describe("validateStackConfig", () => {
     });
 
     it("defaults a built image to the official Spark Python base image", () => {
-        const config = validateStackConfig({ ...minimal(), image: { mode: "docker", registry: "ghcr.io", repository: "org/jobs" } });
+        const config = validateStackConfig({ ...minimal(), image: { mode: "docker", registry: "registry.example.com", repository: "org/jobs" } });
         expect(config.image).toMatchObject({ mode: "docker", tag: "latest", context: "app", dockerfile: "app/Dockerfile" });
         expect(config.image.mode !== "existing" && config.image.baseImage).toMatch(/^apache\/spark:[0-9.]+-.*python3/);
     });
@@ -46,7 +46,7 @@ describe("validateStackConfig", () => {
             namespace: "Spark_Jobs",
             colour: "blue",
             cluster: { master: "k8s://https://10.0.0.1" },
-            image: { mode: "docker", registry: "ghcr.io" },
+            image: { mode: "docker", registry: "registry.example.com" },
             jobs: {
                 pi: {
                     app: "jobs/pi.py",
@@ -93,7 +93,7 @@ describe("validateStackConfig", () => {
         ["an unknown mode", { mode: "kaniko" }, /image.mode: must have mode 'docker'.*'cli'.*'existing'/],
         ["a missing repository", { mode: "cli", registry: "127.0.0.1:5000" }, /image.repository: is required/],
         ["a bad registry host", { mode: "cli", registry: "https://x", repository: "a" }, /image.registry: must be a registry host/],
-        ["an upper-case repository", { mode: "docker", registry: "ghcr.io", repository: "Org/Jobs" }, /image.repository: must be lower-case/],
+        ["an upper-case repository", { mode: "docker", registry: "registry.example.com", repository: "Org/Jobs" }, /image.repository: must be lower-case/],
     ])("rejects %s", (_what, image, pattern) => {
         expect(problemsOf({ ...minimal(), image }).join("\n")).toMatch(pattern);
     });
@@ -125,7 +125,7 @@ describe("validateStackConfig", () => {
     });
 
     it("requires registry credentials in pairs and never echoes the password", () => {
-        const problems = problemsOf({ ...minimal(), image: { mode: "docker", registry: "ghcr.io", repository: "a" }, registryPassword: "hunter2" });
+        const problems = problemsOf({ ...minimal(), image: { mode: "docker", registry: "registry.example.com", repository: "a" }, registryPassword: "hunter2" });
         expect(problems.join("\n")).toMatch(/registryUsername: registryUsername and registryPassword go together/);
         expect(problems.join("\n")).not.toContain("hunter2");
         const empty = problemsOf({ ...minimal(), registryUsername: "u", registryPassword: "" });
