@@ -18,7 +18,7 @@ import type { JobRunSpec } from "../lib/jobSpec";
 import { sparkMaster } from "../lib/kubeconfig";
 import { sparkSubmitArgs } from "../lib/submit";
 import { loadEndpoint } from "../jobrun/kube";
-import { KUBECONFIG, Project, REPO, adminClient } from "./harness";
+import { KUBECONFIG, Project, REPO, adminClient, sourcedEnv } from "./harness";
 import { removeRun } from "../jobrun/runner";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -54,10 +54,7 @@ async function main(): Promise<void> {
     };
     const spec = JSON.parse(state.deployment.resources.find((r) => r.type.endsWith("JobRun"))?.outputs?.spec ?? "{}") as JobRunSpec;
     const master = sparkMaster(loadEndpoint(KUBECONFIG, "psk-local").server);
-    const toolchainEnv = Object.fromEntries(
-        spawnSync("bash", ["-c", ". toolchain/env.sh && env -0"], { cwd: REPO, encoding: "utf8" }).stdout
-            .split("\0").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
-    );
+    const toolchainEnv = sourcedEnv("toolchain/env.sh");
     const kube = adminClient();
     const cleanupDeps = {
         kube, now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)), log: () => undefined,

@@ -13,6 +13,13 @@ export const REPO = path.join(__dirname, "..");
 export const STATE = process.env.PSK_STATE ?? "/var/lib/pyspark-k8s";
 export const KUBECONFIG = path.join(STATE, "cluster", "kubeconfig");
 
+/** The environment after sourcing `scripts` (e.g. toolchain/env.sh) in the repository. */
+export function sourcedEnv(...scripts: string[]): NodeJS.ProcessEnv {
+    const shell = spawnSync("bash", ["-c", `${scripts.map((s) => `. ${s}`).join(" && ")} && env -0`], { cwd: REPO, encoding: "utf8" });
+    if (shell.status !== 0) throw new Error(`cannot source ${scripts.join(", ")}: ${shell.stderr}`);
+    return Object.fromEntries(shell.stdout.split("\0").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+}
+
 /** A CLI run: exit code, combined output, wall time. */
 export interface CliRun {
     readonly code: number | null;
@@ -38,9 +45,7 @@ export class Project {
         }
         fs.symlinkSync(path.join(REPO, "node_modules"), path.join(this.dir, "node_modules"));
         // The toolchain's environment, plus the local image engine's.
-        const shell = spawnSync("bash", ["-c", ". toolchain/env.sh && . local/images/env.sh && env -0"], { cwd: REPO, encoding: "utf8" });
-        if (shell.status !== 0) throw new Error(`cannot source the toolchain environment: ${shell.stderr}`);
-        this.env = Object.fromEntries(shell.stdout.split("\0").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+        this.env = sourcedEnv("toolchain/env.sh", "local/images/env.sh");
         Object.assign(this.env, {
             PULUMI_BACKEND_URL: `file://${path.join(root, "backend")}`,
             DOCKER: "/usr/bin/docker",

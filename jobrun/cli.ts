@@ -10,7 +10,7 @@
  */
 import { spawn } from "child_process";
 import { randomBytes } from "crypto";
-import { sparkMaster } from "../lib/kubeconfig";
+import { ClusterEndpoint, sparkMaster } from "../lib/kubeconfig";
 import { JobRunSpec } from "../lib/jobSpec";
 import { KubeClient, kubeconfigPath, loadEndpoint } from "./kube";
 import { RunFailure, RunnerDeps, SubmitProcess, removeJob, runJob } from "./runner";
@@ -48,9 +48,8 @@ function startSubmit(args: readonly string[], kubeconfig: string): SubmitProcess
     };
 }
 
-function deps(spec: JobRunSpec): RunnerDeps {
+function deps(spec: JobRunSpec, endpoint: ClusterEndpoint): RunnerDeps {
     const kubeconfig = kubeconfigPath(spec.cluster.kubeconfig);
-    const endpoint = loadEndpoint(spec.cluster.kubeconfig, spec.cluster.context);
     return {
         kube: new KubeClient(endpoint),
         startSubmit: (args) => startSubmit(args, kubeconfig),
@@ -64,9 +63,11 @@ function deps(spec: JobRunSpec): RunnerDeps {
 
 async function main(mode: string | undefined): Promise<void> {
     const spec = readSpec();
-    const d = deps(spec);
+    // Read the kubeconfig (and run any credential plugin) once, for both uses.
+    const endpoint = loadEndpoint(spec.cluster.kubeconfig, spec.cluster.context);
+    const d = deps(spec, endpoint);
     if (mode === "run") {
-        const master = spec.cluster.master ?? sparkMaster(loadEndpoint(spec.cluster.kubeconfig, spec.cluster.context).server);
+        const master = spec.cluster.master ?? sparkMaster(endpoint.server);
         let cancelled = false;
         const cancel = (signal: string) => {
             if (cancelled) return;

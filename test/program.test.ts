@@ -104,7 +104,7 @@ function commonChecks(run: ProgramRun, expected: { namespace: string; serviceAcc
     expect(bindings[0].inputs.subjects).toEqual([{ kind: "ServiceAccount", name: expected.serviceAccount, namespace: expected.namespace }]);
     expect(bindings[0].inputs.roleRef.name).toBe(role.inputs.metadata?.name ?? "spark-role-abc123");
     for (const spec of jobSpecs(run)) {
-        expect(spec).toMatchObject({ namespace: expected.namespace, serviceAccountName: expected.serviceAccount, image: expected.image, stack: run.registered.length ? spec.stack : "" });
+        expect(spec).toMatchObject({ namespace: expected.namespace, serviceAccountName: expected.serviceAccount, image: expected.image });
     }
     for (const jobRun of byType(run, JOB_RUN)) {
         // Secrets never reach a job's spec (it is plain in state and in the runner's environment).
