@@ -12,7 +12,6 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import type { JobRunSpec } from "../lib/jobSpec";
 import { sparkMaster } from "../lib/kubeconfig";
@@ -47,7 +46,7 @@ async function main(): Promise<void> {
     must(project.pulumi("stack", "init"));
     project.up(); // image, RBAC and a first run: not measured
 
-    const stateFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bench-state-")), "state.json");
+    const stateFile = path.join(project.root, "state.json");
     must(project.pulumi("stack", "export", "--file", stateFile));
     const state = JSON.parse(fs.readFileSync(stateFile, "utf8")) as {
         deployment: { resources: { type: string; outputs?: { spec?: string } }[] };
@@ -81,13 +80,15 @@ async function main(): Promise<void> {
         noopPreview.push(must(project.pulumi("preview", "--expect-no-changes")));
         noopUp.push(project.up().seconds);
     }
-    const empty = fs.mkdtempSync(path.join(os.tmpdir(), "empty-program-"));
+    const empty = path.join(project.root, "empty-program");
+    fs.mkdirSync(empty);
     fs.writeFileSync(path.join(empty, "Pulumi.yaml"), "name: empty\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
     fs.writeFileSync(path.join(empty, "index.ts"), "export {};\n");
     fs.writeFileSync(path.join(empty, "package.json"), JSON.stringify({ name: "empty", main: "index.ts" }));
     fs.symlinkSync(path.join(REPO, "node_modules"), path.join(empty, "node_modules"));
     fs.copyFileSync(path.join(REPO, "tsconfig.json"), path.join(empty, "tsconfig.json"));
-    const emptyEnv = { ...toolchainEnv, PULUMI_BACKEND_URL: `file://${fs.mkdtempSync(path.join(os.tmpdir(), "empty-backend-"))}` };
+    fs.mkdirSync(path.join(empty, ".backend"));
+    const emptyEnv = { ...toolchainEnv, PULUMI_BACKEND_URL: `file://${path.join(empty, ".backend")}`, TMPDIR: path.join(project.root, "tmp") };
     timed(["pulumi", "stack", "init", "empty", "--non-interactive"], emptyEnv, empty);
     const emptyPreview: number[] = [];
     for (let i = 0; i < RUNS; i++) emptyPreview.push(timed(["pulumi", "preview", "--non-interactive"], emptyEnv, empty));
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
     rows.push(["no-op pulumi up of the stack", noopUp, ""]);
     rows.push(["pulumi preview of an empty program", emptyPreview, ""]);
     must(project.pulumi("destroy", "--yes", "--skip-preview"));
+    project.dispose();
 
     const clusterPurged: number[] = [];
     const clusterWarm: number[] = [];

@@ -30,12 +30,16 @@ export interface CliRun {
 /** A throwaway copy of the project with its own backend, driven by the built CLI. */
 export class Project {
     readonly dir: string;
+    /** Holds the project copy, its backend and its runs' temp files; removed by dispose(). */
+    readonly root: string;
     private readonly env: NodeJS.ProcessEnv;
 
     constructor(readonly stack: string) {
         const root = fs.mkdtempSync(path.join(os.tmpdir(), "pyspark-k8s-e2e-"));
+        this.root = root;
         this.dir = path.join(root, "project");
         fs.mkdirSync(path.join(root, "backend"));
+        fs.mkdirSync(path.join(root, "tmp"));
         const files = spawnSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: REPO, encoding: "utf8" }).stdout
             .split("\n").filter((f) => f && !f.startsWith("node_modules/") && fs.existsSync(path.join(REPO, f)));
         for (const file of files) {
@@ -51,7 +55,14 @@ export class Project {
             DOCKER: "/usr/bin/docker",
             DOCKER_BUILDKIT: "0",
             DOCKER_BUILD_NETWORK: "host",
+            // The kubernetes provider leaves a kubeconfig copy in the temp dir on every run.
+            TMPDIR: path.join(root, "tmp"),
         });
+    }
+
+    /** Removes the copy, its backend and temp files (call after destroy). */
+    dispose(): void {
+        fs.rmSync(this.root, { recursive: true, force: true });
     }
 
     /** Runs `pulumi <args>` for this stack. */

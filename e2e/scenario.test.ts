@@ -28,7 +28,10 @@ beforeAll(() => {
 
 afterAll(() => {
     // Leave nothing behind even when a step failed.
-    project?.pulumi("destroy", "--yes", "--skip-preview");
+    const destroy = project?.pulumi("destroy", "--yes", "--skip-preview");
+    // Kept for inspection when the stack could not be destroyed.
+    if (destroy?.code === 0) project.dispose();
+    else if (project) console.log(`stack not destroyed; project and backend kept at ${project.root}`);
     console.log(`e2e timings (s): ${JSON.stringify(timings)}`);
 });
 

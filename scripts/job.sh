@@ -23,6 +23,11 @@ bring_up_local up
 . local/images/env.sh
 # The local engine has no bridge network and no BuildKit: see local/images/README.md.
 export DOCKER=/usr/bin/docker DOCKER_BUILDKIT=0 DOCKER_BUILD_NETWORK=host
+# The kubernetes provider writes a copy of the kubeconfig (credentials included) to a new
+# temp file on every run and never removes it: give it a directory we remove.
+TMPDIR="$(mktemp -d)"
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
 
 pulumi stack select local >/dev/null 2>&1 || pulumi stack init local
 step "pulumi up -s local"

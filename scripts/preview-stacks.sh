@@ -13,7 +13,10 @@ mkdir -p "$work/project"
 git ls-files -z --cached --others --exclude-standard | grep -zv '^node_modules/' | tar -C "$repo" --null -T - -cf - | tar -C "$work/project" -xf -
 ln -s "$repo/node_modules" "$work/project/node_modules"
 export PULUMI_BACKEND_URL="file://$work/backend"
-mkdir -p "$work/backend"
+mkdir -p "$work/backend" "$work/tmp"
+# The kubernetes provider writes a kubeconfig copy to a new temp file on every run and
+# never removes it: keep those inside $work.
+export TMPDIR="$work/tmp"
 # shellcheck source=toolchain/env.sh
 . toolchain/env.sh
 cd "$work/project"

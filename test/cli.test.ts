@@ -92,8 +92,12 @@ class FakeApi {
     }
 }
 
+const kubeconfigDirs: string[] = [];
+afterAll(() => kubeconfigDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 function kubeconfig(server: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kc-"));
+    kubeconfigDirs.push(dir);
     const file = path.join(dir, "config");
     fs.writeFileSync(file, [
         "apiVersion: v1", "kind: Config", "current-context: fake",

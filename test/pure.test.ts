@@ -114,11 +114,15 @@ describe("directoryHash", () => {
         };
         const a = make();
         const b = make();
-        expect(directoryHash(a)).toBe(directoryHash(b));
-        fs.mkdirSync(path.join(b, "__pycache__"));
-        fs.writeFileSync(path.join(b, "__pycache__", "pi.pyc"), "x");
-        expect(directoryHash(b)).toBe(directoryHash(a));
-        fs.writeFileSync(path.join(b, "jobs", "pi.py"), "print(2)\n");
-        expect(directoryHash(b)).not.toBe(directoryHash(a));
+        try {
+            expect(directoryHash(a)).toBe(directoryHash(b));
+            fs.mkdirSync(path.join(b, "__pycache__"));
+            fs.writeFileSync(path.join(b, "__pycache__", "pi.pyc"), "x");
+            expect(directoryHash(b)).toBe(directoryHash(a));
+            fs.writeFileSync(path.join(b, "jobs", "pi.py"), "print(2)\n");
+            expect(directoryHash(b)).not.toBe(directoryHash(a));
+        } finally {
+            for (const dir of [a, b]) fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
