@@ -1,24 +1,29 @@
 #!/usr/bin/env bash
-# The end-to-end scenario (npm run e2e): brings up the toolchain, the local registry and
-# images and the local cluster, runs e2e/scenario.test.ts against them, then stops the
-# cluster and the image services again (E2E_KEEP_UP=1 leaves them running).
+# The end-to-end scenario (npm run e2e, and the last part of npm test): brings up the
+# toolchain, the local registry and images and the local cluster, runs
+# e2e/scenario.test.ts against them, then stops the cluster and the image services again,
+# also when a step failed (E2E_KEEP_UP=1 leaves them running). E2E_JEST_JSON=<file>
+# writes jest's JSON results there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
+
+stop_local() {
+    local status=$?
+    step "stopping the local cluster and the image services"
+    bash local/cluster/cluster.sh down || { echo "e2e: cluster down failed" >&2; status=1; }
+    bash local/images/images.sh down || { echo "e2e: image services down failed" >&2; status=1; }
+    exit "$status"
+}
+if [ -z "${E2E_KEEP_UP:-}" ]; then trap stop_local EXIT; fi
 
 ensure_npm_packages
 # A purged cluster: the scenario starts from an empty API server.
 bash local/cluster/cluster.sh down --purge
 bring_up_local up
 
-status=0
 step "scenario"
-npx jest -c jest.e2e.config.js --ci --runInBand || status=$?
-
-if [ -z "${E2E_KEEP_UP:-}" ]; then
-    step "stopping the local cluster and the image services"
-    bash local/cluster/cluster.sh down
-    bash local/images/images.sh down
-fi
-exit "$status"
+json_args=()
+if [ -n "${E2E_JEST_JSON:-}" ]; then json_args=(--json --outputFile="$E2E_JEST_JSON"); fi
+npx jest -c jest.e2e.config.js --ci --runInBand "${json_args[@]}"
