@@ -123,7 +123,7 @@ export async function setClusterRoleVerbs(kube: KubeClient, name: string, verbs:
 }
 
 export interface ObjectView {
-    metadata: { name: string; labels?: Record<string, string>; ownerReferences?: { uid: string }[] };
+    metadata: { name: string; labels?: Record<string, string>; ownerReferences?: { uid: string }[]; deletionTimestamp?: string };
     spec?: { serviceAccountName?: string };
     status?: { phase?: string };
 }
@@ -132,4 +132,15 @@ export interface ObjectView {
 export async function list(kube: KubeClient, namespace: string, kind: string, selector?: string): Promise<ObjectView[]> {
     const out = await getJson<{ items: ObjectView[] }>(kube, `/api/v1/namespaces/${namespace}/${kind}${selector ? `?labelSelector=${encodeURIComponent(selector)}` : ""}`);
     return out?.items ?? [];
+}
+
+/** Calls `probe` every second until `done` accepts its value or `boundMs` has passed; returns the last value. */
+export async function pollUntil<T>(probe: () => Promise<T>, done: (value: T) => boolean, boundMs: number): Promise<T> {
+    const deadline = Date.now() + boundMs;
+    let value = await probe();
+    while (!done(value) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        value = await probe();
+    }
+    return value;
 }

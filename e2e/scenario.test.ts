@@ -4,7 +4,7 @@
  * run in order and share the stack; each asserts what it promises.
  */
 import { KubeClient } from "../jobrun/kube";
-import { ObjectView, Project, adminClient, getJson, list, setClusterRoleVerbs } from "./harness";
+import { ObjectView, Project, adminClient, getJson, list, pollUntil, setClusterRoleVerbs } from "./harness";
 
 const NS = "spark-local";
 const JOB = "pyspark-k8s/stack=local,pyspark-k8s/job=pi";
@@ -60,8 +60,13 @@ test("1. pulumi up from nothing: image, RBAC, the pi job with >= 2 executors tha
     const driver = await getJson<ObjectView>(kube, `/api/v1/namespaces/${NS}/pods/${pi.driverPod}`);
     expect(driver?.spec?.serviceAccountName).toBe("spark-driver");
     expect(driver?.metadata.labels).toMatchObject({ "pyspark-k8s/stack": "local", "pyspark-k8s/job": "pi", "app.kubernetes.io/managed-by": "pulumi" });
-    // With its full rules, Spark removed its executors when the app ended.
-    expect(await list(kube, NS, "pods", `${JOB},spark-role=executor`)).toEqual([]);
+    // With its full rules, Spark deletes its executors when the app ends; they may still be
+    // terminating (30 s grace) when the run is reported, so wait for them within a bound.
+    const waitStarted = Date.now();
+    const executors = () => list(kube, NS, "pods", `${JOB},spark-role=executor`);
+    const left = await pollUntil(executors, (pods) => pods.length === 0, 90_000);
+    timings.executorsGoneAfterRun = (Date.now() - waitStarted) / 1000;
+    expect(left.map((p) => p.metadata.name)).toEqual([]);
 });
 
 test("2. an unchanged stack: preview --expect-no-changes passes and up runs no job", async () => {
@@ -124,6 +129,8 @@ test("7b. without deletecollection the driver cannot clean up: executors and its
         expect(pi.exitCode).toBe(0);
         const leftovers = await list(kube, NS, "pods", `${JOB},spark-role=executor`);
         expect(leftovers.length).toBeGreaterThanOrEqual(3);
+        // Not merely terminating: nothing asked for their deletion.
+        expect(leftovers.filter((p) => p.metadata.deletionTimestamp)).toEqual([]);
         const log = await kube.podLog(NS, pi.driverPod, "spark-kubernetes-driver", 5000);
         expect(log).toMatch(/Failure executing: DELETE at: https:\/\/kubernetes\.default\.svc\/api\/v1\/namespaces\/spark-local\/services\?labelSelector=spark-app-selector/);
         expect(log).toMatch(/services is forbidden: .*cannot deletecollection resource "services"/);
