@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (npm test): installs what it needs from nothing, then
-# typechecks, lints and runs the unit, component and program tests.
+# typechecks, lints and runs the unit, component and program tests, and last the
+# end-to-end scenario on the local cluster (PSK_SKIP_E2E=1 skips it, and says so).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
@@ -19,7 +20,8 @@ bash scripts/preview-stacks.sh
 step "the PySpark app's tests (Spark local mode)"
 pytest_log="$(mktemp)"
 jest_json="$(mktemp --suffix .json)"
-trap 'rm -f "$pytest_log" "$jest_json"' EXIT
+e2e_json="$(mktemp --suffix .json)"
+trap 'rm -f "$pytest_log" "$jest_json" "$e2e_json"' EXIT
 # shellcheck source=toolchain/env.sh
 (. toolchain/env.sh
  python -m pip install --quiet --disable-pip-version-check -r app/requirements-dev.txt
@@ -37,8 +39,19 @@ bash scripts/lint-workflows.sh
 step "unit, component and program tests (jest)"
 npx jest --ci --json --outputFile="$jest_json"
 
+e2e_passed=0
+e2e_note=""
+if [ -n "${PSK_SKIP_E2E:-}" ]; then
+    step "end-to-end scenario: SKIPPED (PSK_SKIP_E2E is set)"
+    e2e_note=" (end-to-end scenario skipped: PSK_SKIP_E2E is set)"
+else
+    step "end-to-end scenario on the local cluster (scripts/e2e.sh)"
+    E2E_JEST_JSON="$e2e_json" bash scripts/e2e.sh
+    e2e_passed=$(node -p "require('$e2e_json').numPassedTests")
+fi
+
 # One closing line for all of it (the checks above stop the script on any failure).
 py_passed=$(grep -Eo '[0-9]+ passed' "$pytest_log" | tail -n 1 | cut -d' ' -f1)
 js_passed=$(node -p "require('$jest_json').numPassedTests")
 js_failed=$(node -p "require('$jest_json').numFailedTests")
-printf '\ntests: %s passed, %s failed\n' "$((py_passed + js_passed))" "$js_failed"
+printf '\ntests: %s passed, %s failed%s\n' "$((py_passed + js_passed + e2e_passed))" "$js_failed" "$e2e_note"
