@@ -3,6 +3,10 @@
 # prints the table of e2e/bench.ts. BENCH_RUNS sets the number of runs (default 3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+claim_local "npm run bench"
+trap release_local EXIT
 bash toolchain/build.sh >/dev/null
 bash local/images/images.sh up >/dev/null
 bash local/cluster/cluster.sh up >/dev/null

@@ -14,9 +14,11 @@ stop_local() {
     step "stopping the local cluster and the image services"
     bash local/cluster/cluster.sh down || { echo "e2e: cluster down failed" >&2; status=1; }
     bash local/images/images.sh down || { echo "e2e: image services down failed" >&2; status=1; }
+    release_local
     exit "$status"
 }
-if [ -z "${E2E_KEEP_UP:-}" ]; then trap stop_local EXIT; fi
+claim_local "npm run e2e"
+if [ -z "${E2E_KEEP_UP:-}" ]; then trap stop_local EXIT; else trap release_local EXIT; fi
 
 ensure_npm_packages
 # A purged cluster: the scenario starts from an empty API server.

@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
+claim_local "npm run job ${1:-up}"
+trap release_local EXIT
+
 if [ "${1:-up}" = down ]; then
     step "stopping the local cluster and the image services"
     bash local/cluster/cluster.sh down
@@ -27,7 +30,7 @@ export DOCKER=/usr/bin/docker DOCKER_BUILDKIT=0 DOCKER_BUILD_NETWORK=host
 # temp file on every run and never removes it: give it a directory we remove.
 TMPDIR="$(mktemp -d)"
 export TMPDIR
-trap 'rm -rf "$TMPDIR"' EXIT
+trap 'rm -rf "$TMPDIR"; release_local' EXIT
 
 pulumi stack select local >/dev/null 2>&1 || pulumi stack init local
 step "pulumi up -s local"

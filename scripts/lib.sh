@@ -20,3 +20,25 @@ bring_up_local() {
     step "local Kubernetes cluster"
     bash local/cluster/cluster.sh "$@"
 }
+
+# One command at a time drives the local cluster and image services (job, e2e, bench):
+# a second one would purge or stop them under the first. The lock file holds the owner's
+# PID and what it runs; a lock whose owner has exited is taken over.
+claim_local() {
+    local state="${PSK_STATE:-/var/lib/pyspark-k8s}" owner
+    mkdir -p "$state"
+    LOCAL_LOCK="$state/local.lock"
+    until (set -o noclobber; printf '%s %s\n' "$$" "$*" >"$LOCAL_LOCK") 2>/dev/null; do
+        owner="$(cat "$LOCAL_LOCK" 2>/dev/null || true)"
+        if [ -n "$owner" ] && kill -0 "${owner%% *}" 2>/dev/null; then
+            echo "the local cluster is in use by pid ${owner%% *} (${owner#* }): wait for it to finish; if that process is not one of ours, remove $LOCAL_LOCK" >&2
+            exit 1
+        fi
+        rm -f "$LOCAL_LOCK"
+    done
+}
+
+# Gives the lock back if this script holds it.
+release_local() {
+    if [ -n "${LOCAL_LOCK:-}" ] && [ "$(cut -d' ' -f1 "$LOCAL_LOCK" 2>/dev/null)" = "$$" ]; then rm -f "$LOCAL_LOCK"; fi
+}
