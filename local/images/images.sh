@@ -77,7 +77,8 @@ apt_install_pinned() { # pkg=version ...
     || die "apt-get install ${args[*]} failed; see $STATE/apt.log"
 }
 
-deb_version() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | awk '$3=="installed"{print $4}'; }
+# dpkg-query exits 1 for a package that was never installed (or was purged): that is "none", not an error.
+deb_version() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | awk '$3=="installed"{print $4}' || true; }
 
 ensure_packages() {
   local spec pkg want have missing=()
