@@ -11,9 +11,7 @@ cd "$(dirname "$0")/.."
 
 stop_local() {
     local status=$?
-    step "stopping the local cluster and the image services"
-    bash local/cluster/cluster.sh down || { echo "e2e: cluster down failed" >&2; status=1; }
-    bash local/images/images.sh down || { echo "e2e: image services down failed" >&2; status=1; }
+    bring_down_local || status=1
     release_local
     exit "$status"
 }

@@ -11,26 +11,19 @@ claim_local "npm run job ${1:-up}"
 trap release_local EXIT
 
 if [ "${1:-up}" = down ]; then
-    step "stopping the local cluster and the image services"
-    bash local/cluster/cluster.sh down
-    bash local/images/images.sh down
-    exit 0
+    bring_down_local
+    exit
 fi
 
 ensure_npm_packages
 bring_up_local up
 
-# shellcheck source=toolchain/env.sh
-. toolchain/env.sh
 # shellcheck source=local/images/env.sh
 . local/images/env.sh
 # The local engine has no bridge network and no BuildKit: see local/images/README.md.
 export DOCKER=/usr/bin/docker DOCKER_BUILDKIT=0 DOCKER_BUILD_NETWORK=host
-# The kubernetes provider writes a copy of the kubeconfig (credentials included) to a new
-# temp file on every run and never removes it: give it a directory we remove.
-TMPDIR="$(mktemp -d)"
-export TMPDIR
-trap 'rm -rf "$TMPDIR"; release_local' EXIT
+# The project's CLI wrapper: toolchain environment, and a temp dir removed after each run.
+pulumi() { bash toolchain/pulumi.sh "$@"; }
 
 pulumi stack select local >/dev/null 2>&1 || pulumi stack init local
 step "pulumi up -s local"

@@ -21,6 +21,15 @@ bring_up_local() {
     bash local/cluster/cluster.sh "$@"
 }
 
+# Stops the local cluster and the image services; tries both, fails if either failed.
+bring_down_local() {
+    local status=0
+    step "stopping the local cluster and the image services"
+    bash local/cluster/cluster.sh down || { echo "cluster down failed" >&2; status=1; }
+    bash local/images/images.sh down || { echo "image services down failed" >&2; status=1; }
+    return "$status"
+}
+
 # One command at a time drives the local cluster and image services (job, e2e, bench):
 # a second one would purge or stop them under the first. The lock file holds the owner's
 # PID and what it runs; a lock whose owner has exited is taken over.
