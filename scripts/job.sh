@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job (npm run job): builds or reuses the toolchain, brings up the embedded
 # local cluster, registry and Spark base image, runs `pulumi up` of the `local` stack
-# and prints the job's result. `npm run job -- down` stops what it started.
+# and prints the job's result. An unchanged job does not run again (it says so and shows
+# the run the stack recorded): `npm run job -- rerun` runs every job of the stack again.
+# `npm run job -- down` stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
@@ -10,10 +12,12 @@ cd "$(dirname "$0")/.."
 claim_local "npm run job ${1:-up}"
 trap release_local EXIT
 
-if [ "${1:-up}" = down ]; then
-    bring_down_local
-    exit
-fi
+case "${1:-up}" in
+    down) bring_down_local; exit ;;
+    up) replace=() ;;
+    rerun) replace=(--replace '**:JobRun::*') ;;
+    *) echo "npm run job: unknown argument '$1' (allowed: up, rerun, down)" >&2; exit 2 ;;
+esac
 
 ensure_npm_packages
 bring_up_local up
@@ -26,11 +30,15 @@ export DOCKER=/usr/bin/docker DOCKER_BUILDKIT=0 DOCKER_BUILD_NETWORK=host
 pulumi() { bash toolchain/pulumi.sh "$@"; }
 
 pulumi stack select local >/dev/null 2>&1 || pulumi stack init local
-step "pulumi up -s local"
+runs_before="$(mktemp)" runs_after="$(mktemp)"
+trap 'rm -f "$runs_before" "$runs_after"; release_local' EXIT
+pulumi stack output jobRuns --stack local --json >"$runs_before" 2>/dev/null || true
+step "pulumi up -s local${replace[*]:+ (re-running every job)}"
 # --refresh: the local cluster may have been purged since the last run.
-pulumi up --stack local --yes --non-interactive --refresh
+pulumi up --stack local --yes --non-interactive --refresh "${replace[@]}"
 
 step "result"
+pulumi stack output jobRuns --stack local --json >"$runs_after"
+node -r ts-node/register/transpile-only lib/runReport.ts "$runs_before" "$runs_after"
 printf 'result: %s\n' "$(pulumi stack output result --stack local)"
-pulumi stack output jobRuns --stack local --json
 echo "the cluster keeps running: npm run job -- down stops it" >&2

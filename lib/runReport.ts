@@ -1,0 +1,40 @@
+/**
+ * What `npm run job` says after `pulumi up`: for each job, whether it ran in this update
+ * or the stack kept the run it recorded earlier (an unchanged job does not run again).
+ */
+import * as fs from "fs";
+
+/** One job's entry in the stack output `jobRuns`. */
+export interface RecordedRun {
+    readonly driverPod: string;
+    readonly exitCode: number;
+    readonly durationSeconds: number;
+    readonly executorsStarted: number;
+    readonly result: string;
+}
+
+/** The stack output `jobRuns`: job name to its recorded run. */
+export type JobRuns = Readonly<Record<string, RecordedRun>>;
+
+/**
+ * One line per job in `after`: a job whose driver pod differs from the one recorded
+ * `before` the update ran in it; the others kept their earlier run.
+ */
+export function describeRuns(before: JobRuns, after: JobRuns): string[] {
+    return Object.entries(after).map(([job, run]) => {
+        const ranNow = before[job]?.driverPod !== run.driverPod;
+        return ranNow
+            ? `${job}: ran in this update (driver pod ${run.driverPod}, ${run.executorsStarted} executors, ${run.durationSeconds} s): ${run.result}`
+            : `${job}: not run in this update, its inputs are unchanged; recorded run (driver pod ${run.driverPod}): ${run.result}`;
+    });
+}
+
+/** `npm run job`'s report: `node -r ts-node/register/transpile-only lib/runReport.ts BEFORE.json AFTER.json`. */
+if (require.main === module) {
+    const [beforeFile, afterFile] = process.argv.slice(2);
+    const read = (file: string): JobRuns => {
+        const text = fs.readFileSync(file, "utf8").trim();
+        return text ? (JSON.parse(text) as JobRuns) : {};
+    };
+    for (const line of describeRuns(read(beforeFile), read(afterFile))) console.log(line);
+}

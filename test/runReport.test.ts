@@ -1,0 +1,33 @@
+import { describeRuns, RecordedRun } from "../lib/runReport";
+
+const run = (driverPod: string, result = "Pi is roughly 3.14"): RecordedRun =>
+    ({ driverPod, exitCode: 0, durationSeconds: 18.2, executorsStarted: 2, result });
+
+describe("describeRuns", () => {
+    it("says a job with a new driver pod ran in this update, with its figures", () => {
+        expect(describeRuns({ pi: run("pi-a-driver") }, { pi: run("pi-b-driver", "Pi is roughly 3.13") })).toEqual([
+            "pi: ran in this update (driver pod pi-b-driver, 2 executors, 18.2 s): Pi is roughly 3.13",
+        ]);
+    });
+
+    it("says a job first created ran in this update", () => {
+        expect(describeRuns({}, { pi: run("pi-a-driver") })[0]).toMatch(/^pi: ran in this update/);
+    });
+
+    it("says an unchanged job kept its recorded run, naming that run's driver pod", () => {
+        expect(describeRuns({ pi: run("pi-a-driver") }, { pi: run("pi-a-driver") })).toEqual([
+            "pi: not run in this update, its inputs are unchanged; recorded run (driver pod pi-a-driver): Pi is roughly 3.14",
+        ]);
+    });
+
+    it("reports each job of a stack on its own", () => {
+        const lines = describeRuns(
+            { pi: run("pi-a-driver"), wc: run("wc-a-driver", "words: 3") },
+            { pi: run("pi-b-driver"), wc: run("wc-a-driver", "words: 3") },
+        );
+        expect(lines).toEqual([
+            "pi: ran in this update (driver pod pi-b-driver, 2 executors, 18.2 s): Pi is roughly 3.14",
+            "wc: not run in this update, its inputs are unchanged; recorded run (driver pod wc-a-driver): words: 3",
+        ]);
+    });
+});
