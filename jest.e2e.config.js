@@ -7,5 +7,5 @@ module.exports = {
     testMatch: ["**/*.test.ts"],
     testTimeout: 20 * 60 * 1000,
     maxWorkers: 1,
-    transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true }] },
+    transform: { "^.+\\.ts$": "ts-jest" },
 };
