@@ -5,5 +5,4 @@ module.exports = {
     roots: ["<rootDir>/test"],
     testMatch: ["**/*.test.ts"],
     testTimeout: 60000,
-    transform: { "^.+\\.ts$": "ts-jest" },
 };

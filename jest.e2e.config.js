@@ -7,5 +7,4 @@ module.exports = {
     testMatch: ["**/*.test.ts"],
     testTimeout: 20 * 60 * 1000,
     maxWorkers: 1,
-    transform: { "^.+\\.ts$": "ts-jest" },
 };
