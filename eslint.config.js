@@ -4,7 +4,19 @@ const tseslint = require("typescript-eslint");
 const pulumi = require("@pulumi/eslint-plugin");
 
 module.exports = tseslint.config(
-    { ignores: ["node_modules/**", "bin/**", "coverage/**", "eslint.config.js", "jest.config.js", "test/fixtures/**", "local/**", "toolchain/**", "jest.e2e.config.js"] },
+    {
+        ignores: [
+            "node_modules/**",
+            "bin/**",
+            "coverage/**",
+            "eslint.config.js",
+            "jest.config.js",
+            "test/fixtures/**",
+            "local/**",
+            "toolchain/**",
+            "jest.e2e.config.js",
+        ],
+    },
     ...tseslint.configs.recommendedTypeChecked,
     {
         languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: __dirname } },

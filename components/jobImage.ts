@@ -6,33 +6,33 @@ import { ImageBuild } from "../providers/imageBuild";
 /** How the job image comes to be. */
 export type JobImageSource =
     | {
-        /**
-         * `docker`: built and pushed by the Pulumi Docker provider.
-         * `cli`: built and pushed by the docker CLI (a dynamic resource running
-         * jobrun/build-image.sh), for machines without the Docker provider plugin.
-         */
-        readonly mode: "docker" | "cli";
-        /** Registry host (and port) to push to, e.g. `registry.example.com` or `127.0.0.1:5000`. */
-        readonly registry: pulumi.Input<string>;
-        /** Repository within the registry, e.g. `data/pyspark-jobs`. */
-        readonly repository: pulumi.Input<string>;
-        /** Tag to push; the output reference is pinned by digest regardless. */
-        readonly tag: pulumi.Input<string>;
-        /** Spark base image, passed to the Dockerfile as build arg SPARK_BASE_IMAGE. */
-        readonly baseImage: pulumi.Input<string>;
-        /** Build context directory (the PySpark app). */
-        readonly context: string;
-        /** Dockerfile path. */
-        readonly dockerfile: string;
-        /** Target platform, e.g. `linux/amd64`. */
-        readonly platform: pulumi.Input<string>;
-    }
+          /**
+           * `docker`: built and pushed by the Pulumi Docker provider.
+           * `cli`: built and pushed by the docker CLI (a dynamic resource running
+           * jobrun/build-image.sh), for machines without the Docker provider plugin.
+           */
+          readonly mode: "docker" | "cli";
+          /** Registry host (and port) to push to, e.g. `registry.example.com` or `127.0.0.1:5000`. */
+          readonly registry: pulumi.Input<string>;
+          /** Repository within the registry, e.g. `data/pyspark-jobs`. */
+          readonly repository: pulumi.Input<string>;
+          /** Tag to push; the output reference is pinned by digest regardless. */
+          readonly tag: pulumi.Input<string>;
+          /** Spark base image, passed to the Dockerfile as build arg SPARK_BASE_IMAGE. */
+          readonly baseImage: pulumi.Input<string>;
+          /** Build context directory (the PySpark app). */
+          readonly context: string;
+          /** Dockerfile path. */
+          readonly dockerfile: string;
+          /** Target platform, e.g. `linux/amd64`. */
+          readonly platform: pulumi.Input<string>;
+      }
     | {
-        /** Use an image that exists already, pinned by digest; build nothing. */
-        readonly mode: "existing";
-        /** `name@sha256:<digest>`. */
-        readonly ref: pulumi.Input<string>;
-    };
+          /** Use an image that exists already, pinned by digest; build nothing. */
+          readonly mode: "existing";
+          /** `name@sha256:<digest>`. */
+          readonly ref: pulumi.Input<string>;
+      };
 
 /** Arguments of {@link JobImage}. */
 export interface JobImageArgs {
@@ -61,33 +61,48 @@ export class JobImage extends pulumi.ComponentResource {
         } else {
             const imageName = pulumi.interpolate`${source.registry}/${source.repository}:${source.tag}`;
             if (source.mode === "docker") {
-                const image = new docker.Image(`${name}-image`, {
-                    imageName,
-                    build: {
-                        context: source.context,
-                        dockerfile: source.dockerfile,
-                        platform: source.platform,
-                        args: { SPARK_BASE_IMAGE: source.baseImage },
+                const image = new docker.Image(
+                    `${name}-image`,
+                    {
+                        imageName,
+                        build: {
+                            context: source.context,
+                            dockerfile: source.dockerfile,
+                            platform: source.platform,
+                            args: { SPARK_BASE_IMAGE: source.baseImage },
+                        },
+                        registry: args.registryUsername
+                            ? {
+                                  server: source.registry,
+                                  username: args.registryUsername,
+                                  password: args.registryPassword,
+                              }
+                            : undefined,
                     },
-                    registry: args.registryUsername
-                        ? { server: source.registry, username: args.registryUsername, password: args.registryPassword }
-                        : undefined,
-                }, { parent: this });
+                    { parent: this },
+                );
                 this.imageRef = image.repoDigest;
             } else {
-                const build = new ImageBuild(`${name}-build`, {
-                    imageName,
-                    context: source.context,
-                    dockerfile: source.dockerfile,
-                    baseImage: source.baseImage,
-                    platform: source.platform,
-                    registry: source.registry,
-                    // The build re-runs when the app's files change; the digest it
-                    // pushes decides whether the jobs re-run.
-                    contextHash: directoryHash(source.context),
-                    registryUsername: args.registryUsername,
-                    registryPassword: args.registryPassword === undefined ? undefined : pulumi.secret(args.registryPassword),
-                }, { parent: this });
+                const build = new ImageBuild(
+                    `${name}-build`,
+                    {
+                        imageName,
+                        context: source.context,
+                        dockerfile: source.dockerfile,
+                        baseImage: source.baseImage,
+                        platform: source.platform,
+                        registry: source.registry,
+                        // The build re-runs when the app's files change; the digest it
+                        // pushes decides whether the jobs re-run.
+                        contextHash: directoryHash(source.context),
+                        registryUsername: args.registryUsername,
+                        registryPassword:
+                            args.registryPassword === undefined
+                                ? undefined
+                                : pulumi.secret(args.registryPassword),
+                    },
+                    { parent: this },
+                );
                 this.imageRef = build.imageRef;
             }
         }

@@ -71,11 +71,15 @@ export class SparkJob extends pulumi.ComponentResource {
 
         // Any change to the spec, the image or runId replaces the run (deleting the
         // previous run's pods first): that is what re-runs the job.
-        const run = new JobRun(`${name}-run`, {
-            spec: spec.apply((s) => JSON.stringify(s)),
-            image: args.image,
-            runId: job.runId,
-        }, { parent: this });
+        const run = new JobRun(
+            `${name}-run`,
+            {
+                spec: spec.apply((s) => JSON.stringify(s)),
+                image: args.image,
+                runId: job.runId,
+            },
+            { parent: this },
+        );
 
         this.driverPod = run.driverPod;
         this.namespace = run.namespace;

@@ -42,29 +42,63 @@ export class SparkRbac extends pulumi.ComponentResource {
         const labels = args.labels ?? {};
 
         const namespace = args.createNamespace
-            ? new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: args.namespace, labels } }, { parent: this })
+            ? new k8s.core.v1.Namespace(
+                  `${name}-ns`,
+                  { metadata: { name: args.namespace, labels } },
+                  { parent: this },
+              )
             : undefined;
         this.namespace = namespace ? namespace.metadata.name : pulumi.output(args.namespace);
 
-        const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, {
-            metadata: { name: args.serviceAccountName, namespace: this.namespace, labels },
-        }, { parent: this });
+        const serviceAccount = new k8s.core.v1.ServiceAccount(
+            `${name}-sa`,
+            {
+                metadata: { name: args.serviceAccountName, namespace: this.namespace, labels },
+            },
+            { parent: this },
+        );
         this.serviceAccountName = serviceAccount.metadata.name;
 
-        const role = new k8s.rbac.v1.ClusterRole(`${name}-role`, {
-            metadata: { labels },
-            rules: sparkDriverRules().map((rule) => ({ apiGroups: [...rule.apiGroups], resources: [...rule.resources], verbs: [...rule.verbs] })),
-        }, { parent: this });
+        const role = new k8s.rbac.v1.ClusterRole(
+            `${name}-role`,
+            {
+                metadata: { labels },
+                rules: sparkDriverRules().map((rule) => ({
+                    apiGroups: [...rule.apiGroups],
+                    resources: [...rule.resources],
+                    verbs: [...rule.verbs],
+                })),
+            },
+            { parent: this },
+        );
         this.clusterRoleName = role.metadata.name;
 
-        const roleRef = { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name };
-        const subjects = [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace: this.namespace }];
+        const roleRef = {
+            apiGroup: "rbac.authorization.k8s.io",
+            kind: "ClusterRole",
+            name: role.metadata.name,
+        };
+        const subjects = [
+            {
+                kind: "ServiceAccount",
+                name: serviceAccount.metadata.name,
+                namespace: this.namespace,
+            },
+        ];
         if (args.binding === "cluster") {
-            const binding = new k8s.rbac.v1.ClusterRoleBinding(`${name}-binding`, { metadata: { labels }, roleRef, subjects }, { parent: this });
+            const binding = new k8s.rbac.v1.ClusterRoleBinding(
+                `${name}-binding`,
+                { metadata: { labels }, roleRef, subjects },
+                { parent: this },
+            );
             this.bindingKind = "ClusterRoleBinding";
             this.bindingName = binding.metadata.name;
         } else {
-            const binding = new k8s.rbac.v1.RoleBinding(`${name}-binding`, { metadata: { namespace: this.namespace, labels }, roleRef, subjects }, { parent: this });
+            const binding = new k8s.rbac.v1.RoleBinding(
+                `${name}-binding`,
+                { metadata: { namespace: this.namespace, labels }, roleRef, subjects },
+                { parent: this },
+            );
             this.bindingKind = "RoleBinding";
             this.bindingName = binding.metadata.name;
         }

@@ -30,8 +30,14 @@ function median(values: number[]): number {
 
 function timed(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = REPO): number {
     const started = Date.now();
-    const out = spawnSync(argv[0], argv.slice(1), { cwd, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-    if (out.status !== 0) throw new Error(`${argv.join(" ")} failed:\n${out.stdout}\n${out.stderr}`);
+    const out = spawnSync(argv[0], argv.slice(1), {
+        cwd,
+        env,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+    });
+    if (out.status !== 0)
+        throw new Error(`${argv.join(" ")} failed:\n${out.stdout}\n${out.stderr}`);
     return (Date.now() - started) / 1000;
 }
 
@@ -51,13 +57,21 @@ async function main(): Promise<void> {
     const state = JSON.parse(fs.readFileSync(stateFile, "utf8")) as {
         deployment: { resources: { type: string; outputs?: { spec?: string } }[] };
     };
-    const spec = JSON.parse(state.deployment.resources.find((r) => r.type.endsWith("JobRun"))?.outputs?.spec ?? "{}") as JobRunSpec;
+    const spec = JSON.parse(
+        state.deployment.resources.find((r) => r.type.endsWith("JobRun"))?.outputs?.spec ?? "{}",
+    ) as JobRunSpec;
     const master = sparkMaster(loadEndpoint(KUBECONFIG, "psk-local").server);
     const toolchainEnv = sourcedEnv("toolchain/env.sh");
     const kube = adminClient();
     const cleanupDeps = {
-        kube, now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)), log: () => undefined,
-        startSubmit: () => { throw new Error("unused"); }, newRunTag: () => "unused",
+        kube,
+        now: () => Date.now(),
+        sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+        log: () => undefined,
+        startSubmit: () => {
+            throw new Error("unused");
+        },
+        newRunTag: () => "unused",
     };
 
     const viaPulumi: number[] = [];
@@ -66,13 +80,24 @@ async function main(): Promise<void> {
         project.set("jobs.pi.runId", `bench-${i}`);
         viaPulumi.push(project.up().seconds);
         const tag = `plain${i}${Date.now().toString(36).slice(-4)}`;
-        const args = sparkSubmitArgs(spec, { master, runTag: tag, resourcePrefix: `pi-${tag}` })
-            .map((a) => (a === "spark.kubernetes.submission.waitAppCompletion=false" ? "spark.kubernetes.submission.waitAppCompletion=true" : a));
+        const args = sparkSubmitArgs(spec, {
+            master,
+            runTag: tag,
+            resourcePrefix: `pi-${tag}`,
+        }).map((a) =>
+            a === "spark.kubernetes.submission.waitAppCompletion=false"
+                ? "spark.kubernetes.submission.waitAppCompletion=true"
+                : a,
+        );
         plain.push(timed(["spark-submit", ...args], { ...toolchainEnv, KUBECONFIG }));
         await removeRun(cleanupDeps, spec.namespace, `pyspark-k8s/run=${tag}`);
     }
     rows.push(["pulumi up running the pi job", viaPulumi, ""]);
-    rows.push(["plain spark-submit, same app and settings", plain, `ratio of medians ${(median(viaPulumi) / median(plain)).toFixed(2)}`]);
+    rows.push([
+        "plain spark-submit, same app and settings",
+        plain,
+        `ratio of medians ${(median(viaPulumi) / median(plain)).toFixed(2)}`,
+    ]);
 
     const noopPreview: number[] = [];
     const noopUp: number[] = [];
@@ -82,16 +107,27 @@ async function main(): Promise<void> {
     }
     const empty = path.join(project.root, "empty-program");
     fs.mkdirSync(empty);
-    fs.writeFileSync(path.join(empty, "Pulumi.yaml"), "name: empty\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
+    fs.writeFileSync(
+        path.join(empty, "Pulumi.yaml"),
+        "name: empty\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n",
+    );
     fs.writeFileSync(path.join(empty, "index.ts"), "export {};\n");
-    fs.writeFileSync(path.join(empty, "package.json"), JSON.stringify({ name: "empty", main: "index.ts" }));
+    fs.writeFileSync(
+        path.join(empty, "package.json"),
+        JSON.stringify({ name: "empty", main: "index.ts" }),
+    );
     fs.symlinkSync(path.join(REPO, "node_modules"), path.join(empty, "node_modules"));
     fs.copyFileSync(path.join(REPO, "tsconfig.json"), path.join(empty, "tsconfig.json"));
     fs.mkdirSync(path.join(empty, ".backend"));
-    const emptyEnv = { ...toolchainEnv, PULUMI_BACKEND_URL: `file://${path.join(empty, ".backend")}`, TMPDIR: path.join(project.root, "tmp") };
+    const emptyEnv = {
+        ...toolchainEnv,
+        PULUMI_BACKEND_URL: `file://${path.join(empty, ".backend")}`,
+        TMPDIR: path.join(project.root, "tmp"),
+    };
     timed(["pulumi", "stack", "init", "empty", "--non-interactive"], emptyEnv, empty);
     const emptyPreview: number[] = [];
-    for (let i = 0; i < RUNS; i++) emptyPreview.push(timed(["pulumi", "preview", "--non-interactive"], emptyEnv, empty));
+    for (let i = 0; i < RUNS; i++)
+        emptyPreview.push(timed(["pulumi", "preview", "--non-interactive"], emptyEnv, empty));
     rows.push(["no-op pulumi preview of the stack", noopPreview, ""]);
     rows.push(["no-op pulumi up of the stack", noopUp, ""]);
     rows.push(["pulumi preview of an empty program", emptyPreview, ""]);
@@ -117,10 +153,16 @@ async function main(): Promise<void> {
     console.log(`\n${"what".padEnd(width)} | median s | runs (s)`);
     console.log(`${"-".repeat(width)} | -------- | --------`);
     for (const [what, values, note] of rows) {
-        console.log(`${what.padEnd(width)} | ${median(values).toFixed(1).padStart(8)} | ${values.map((v) => v.toFixed(1)).join(", ")}${note ? `  (${note})` : ""}`);
+        console.log(
+            `${what.padEnd(width)} | ${median(values).toFixed(1).padStart(8)} | ${values.map((v) => v.toFixed(1)).join(", ")}${note ? `  (${note})` : ""}`,
+        );
     }
-    console.log(`\n${RUNS} runs each, alternating where compared; 2 cores, 24 GiB; Kubernetes 1.34.4, Spark 3.5.7, Pulumi ${process.env.PULUMI_VERSION ?? "3.259.0"}.`);
-    console.log("Cold builds (toolchain, cluster binaries, base image from nothing) are timed by their own scripts on a fresh machine; see the README.");
+    console.log(
+        `\n${RUNS} runs each, alternating where compared; 2 cores, 24 GiB; Kubernetes 1.34.4, Spark 3.5.7, Pulumi ${process.env.PULUMI_VERSION ?? "3.259.0"}.`,
+    );
+    console.log(
+        "Cold builds (toolchain, cluster binaries, base image from nothing) are timed by their own scripts on a fresh machine; see the README.",
+    );
 }
 
 main().catch((err: unknown) => {

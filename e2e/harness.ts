@@ -15,9 +15,18 @@ export const KUBECONFIG = path.join(STATE, "cluster", "kubeconfig");
 
 /** The environment after sourcing `scripts` (e.g. toolchain/env.sh) in the repository. */
 export function sourcedEnv(...scripts: string[]): NodeJS.ProcessEnv {
-    const shell = spawnSync("bash", ["-c", `${scripts.map((s) => `. ${s}`).join(" && ")} && env -0`], { cwd: REPO, encoding: "utf8" });
+    const shell = spawnSync(
+        "bash",
+        ["-c", `${scripts.map((s) => `. ${s}`).join(" && ")} && env -0`],
+        { cwd: REPO, encoding: "utf8" },
+    );
     if (shell.status !== 0) throw new Error(`cannot source ${scripts.join(", ")}: ${shell.stderr}`);
-    return Object.fromEntries(shell.stdout.split("\0").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+    return Object.fromEntries(
+        shell.stdout
+            .split("\0")
+            .filter(Boolean)
+            .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+    );
 }
 
 /** A CLI run: exit code, combined output, wall time. */
@@ -40,8 +49,14 @@ export class Project {
         this.dir = path.join(root, "project");
         fs.mkdirSync(path.join(root, "backend"));
         fs.mkdirSync(path.join(root, "tmp"));
-        const files = spawnSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: REPO, encoding: "utf8" }).stdout
-            .split("\n").filter((f) => f && !f.startsWith("node_modules/") && fs.existsSync(path.join(REPO, f)));
+        const files = spawnSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], {
+            cwd: REPO,
+            encoding: "utf8",
+        })
+            .stdout.split("\n")
+            .filter(
+                (f) => f && !f.startsWith("node_modules/") && fs.existsSync(path.join(REPO, f)),
+            );
         for (const file of files) {
             fs.mkdirSync(path.dirname(path.join(this.dir, file)), { recursive: true });
             fs.copyFileSync(path.join(REPO, file), path.join(this.dir, file));
@@ -70,11 +85,27 @@ export class Project {
         const started = Date.now();
         // Common flags go before any `--`, after which everything is a value.
         const split = args.includes("--") ? args.indexOf("--") : args.length;
-        const argv = [...args.slice(0, split), "--stack", this.stack, "--non-interactive", "--color", "never", ...args.slice(split)];
+        const argv = [
+            ...args.slice(0, split),
+            "--stack",
+            this.stack,
+            "--non-interactive",
+            "--color",
+            "never",
+            ...args.slice(split),
+        ];
         const out = spawnSync("pulumi", argv, {
-            cwd: this.dir, env: this.env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 20 * 60 * 1000,
+            cwd: this.dir,
+            env: this.env,
+            encoding: "utf8",
+            maxBuffer: 64 * 1024 * 1024,
+            timeout: 20 * 60 * 1000,
         });
-        return { code: out.status, output: `${out.stdout}\n${out.stderr}`, seconds: (Date.now() - started) / 1000 };
+        return {
+            code: out.status,
+            output: `${out.stdout}\n${out.stderr}`,
+            seconds: (Date.now() - started) / 1000,
+        };
     }
 
     /** `pulumi up`; throws with the output if it fails. */
@@ -87,7 +118,16 @@ export class Project {
     /** Sets a config value by path (`jobs.pi.executor.instances`), as an int when it is one. */
     set(pathKey: string, value: string): void {
         const type = /^-?[0-9]+$/.test(value) && !pathKey.includes("args[") ? "int" : "string";
-        const run = this.pulumi("config", "set", "--path", "--type", type, `pyspark-k8s:${pathKey}`, "--", value);
+        const run = this.pulumi(
+            "config",
+            "set",
+            "--path",
+            "--type",
+            type,
+            `pyspark-k8s:${pathKey}`,
+            "--",
+            value,
+        );
         if (run.code !== 0) throw new Error(`config set ${pathKey} failed:\n${run.output}`);
     }
 
@@ -113,7 +153,11 @@ export async function getJson<T>(kube: KubeClient, apiPath: string): Promise<T |
 }
 
 /** Replaces the verbs of a ClusterRole's first rule (to prove a verb is needed). */
-export async function setClusterRoleVerbs(kube: KubeClient, name: string, verbs: string[]): Promise<void> {
+export async function setClusterRoleVerbs(
+    kube: KubeClient,
+    name: string,
+    verbs: string[],
+): Promise<void> {
     const apiPath = `/apis/rbac.authorization.k8s.io/v1/clusterroles/${name}`;
     const role = await getJson<{ rules: { verbs: string[] }[] }>(kube, apiPath);
     if (!role) throw new Error(`no ClusterRole ${name}`);
@@ -123,19 +167,36 @@ export async function setClusterRoleVerbs(kube: KubeClient, name: string, verbs:
 }
 
 export interface ObjectView {
-    metadata: { name: string; labels?: Record<string, string>; ownerReferences?: { uid: string }[]; deletionTimestamp?: string };
+    metadata: {
+        name: string;
+        labels?: Record<string, string>;
+        ownerReferences?: { uid: string }[];
+        deletionTimestamp?: string;
+    };
     spec?: { serviceAccountName?: string };
     status?: { phase?: string };
 }
 
 /** Objects of a kind in a namespace, optionally by label selector. */
-export async function list(kube: KubeClient, namespace: string, kind: string, selector?: string): Promise<ObjectView[]> {
-    const out = await getJson<{ items: ObjectView[] }>(kube, `/api/v1/namespaces/${namespace}/${kind}${selector ? `?labelSelector=${encodeURIComponent(selector)}` : ""}`);
+export async function list(
+    kube: KubeClient,
+    namespace: string,
+    kind: string,
+    selector?: string,
+): Promise<ObjectView[]> {
+    const out = await getJson<{ items: ObjectView[] }>(
+        kube,
+        `/api/v1/namespaces/${namespace}/${kind}${selector ? `?labelSelector=${encodeURIComponent(selector)}` : ""}`,
+    );
     return out?.items ?? [];
 }
 
 /** Calls `probe` every second until `done` accepts its value or `boundMs` has passed; returns the last value. */
-export async function pollUntil<T>(probe: () => Promise<T>, done: (value: T) => boolean, boundMs: number): Promise<T> {
+export async function pollUntil<T>(
+    probe: () => Promise<T>,
+    done: (value: T) => boolean,
+    boundMs: number,
+): Promise<T> {
     const deadline = Date.now() + boundMs;
     let value = await probe();
     while (!done(value) && Date.now() < deadline) {

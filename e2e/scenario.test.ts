@@ -4,14 +4,37 @@
  * run in order and share the stack; each asserts what it promises.
  */
 import { KubeClient } from "../jobrun/kube";
-import { ObjectView, Project, adminClient, getJson, list, pollUntil, setClusterRoleVerbs } from "./harness";
+import {
+    ObjectView,
+    Project,
+    adminClient,
+    getJson,
+    list,
+    pollUntil,
+    setClusterRoleVerbs,
+} from "./harness";
 
 const NS = "spark-local";
 const JOB = "pyspark-k8s/stack=local,pyspark-k8s/job=pi";
-const ALL_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
+const ALL_VERBS = [
+    "get",
+    "list",
+    "watch",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+];
 
 interface JobRuns {
-    pi: { driverPod: string; exitCode: number; durationSeconds: number; executorsStarted: number; result: string };
+    pi: {
+        driverPod: string;
+        exitCode: number;
+        durationSeconds: number;
+        executorsStarted: number;
+        result: string;
+    };
 }
 
 let project: Project;
@@ -31,12 +54,14 @@ afterAll(() => {
     const destroy = project?.pulumi("destroy", "--yes", "--skip-preview");
     // Kept for inspection when the stack could not be destroyed.
     if (destroy?.code === 0) project.dispose();
-    else if (project) console.log(`stack not destroyed; project and backend kept at ${project.root}`);
+    else if (project)
+        console.log(`stack not destroyed; project and backend kept at ${project.root}`);
     console.log(`e2e timings (s): ${JSON.stringify(timings)}`);
 });
 
 const runs = () => project.outputs().jobRuns as JobRuns;
-const drivers = async () => (await list(kube, NS, "pods", `${JOB},spark-role=driver`)).map((p) => p.metadata.name).sort();
+const drivers = async () =>
+    (await list(kube, NS, "pods", `${JOB},spark-role=driver`)).map((p) => p.metadata.name).sort();
 
 test("1. pulumi up from nothing: image, RBAC, the pi job with >= 2 executors that really start", async () => {
     const up = project.up();
@@ -47,19 +72,41 @@ test("1. pulumi up from nothing: image, RBAC, the pi job with >= 2 executors tha
     const pi = (outputs.jobRuns as JobRuns).pi;
     expect(pi.exitCode).toBe(0);
     expect(pi.executorsStarted).toBeGreaterThanOrEqual(2);
-    first = { driverPod: pi.driverPod, clusterRole: String(outputs.clusterRole), binding: String(outputs.binding).split("/")[1] };
+    first = {
+        driverPod: pi.driverPod,
+        clusterRole: String(outputs.clusterRole),
+        binding: String(outputs.binding).split("/")[1],
+    };
 
     const sa = await getJson(kube, `/api/v1/namespaces/${NS}/serviceaccounts/spark-driver`);
     expect(sa).toBeDefined();
-    const role = await getJson<{ rules: unknown[] }>(kube, `/apis/rbac.authorization.k8s.io/v1/clusterroles/${first.clusterRole}`);
-    expect(role?.rules).toEqual([{ apiGroups: [""], resources: ["pods", "services", "configmaps", "persistentvolumeclaims"], verbs: ALL_VERBS }]);
-    const binding = await getJson<{ subjects: unknown[] }>(kube, `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${first.binding}`);
-    expect(binding?.subjects).toEqual([{ kind: "ServiceAccount", name: "spark-driver", namespace: NS }]);
+    const role = await getJson<{ rules: unknown[] }>(
+        kube,
+        `/apis/rbac.authorization.k8s.io/v1/clusterroles/${first.clusterRole}`,
+    );
+    expect(role?.rules).toEqual([
+        {
+            apiGroups: [""],
+            resources: ["pods", "services", "configmaps", "persistentvolumeclaims"],
+            verbs: ALL_VERBS,
+        },
+    ]);
+    const binding = await getJson<{ subjects: unknown[] }>(
+        kube,
+        `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${first.binding}`,
+    );
+    expect(binding?.subjects).toEqual([
+        { kind: "ServiceAccount", name: "spark-driver", namespace: NS },
+    ]);
 
     // 7a. The driver runs as the stack's service account.
     const driver = await getJson<ObjectView>(kube, `/api/v1/namespaces/${NS}/pods/${pi.driverPod}`);
     expect(driver?.spec?.serviceAccountName).toBe("spark-driver");
-    expect(driver?.metadata.labels).toMatchObject({ "pyspark-k8s/stack": "local", "pyspark-k8s/job": "pi", "app.kubernetes.io/managed-by": "pulumi" });
+    expect(driver?.metadata.labels).toMatchObject({
+        "pyspark-k8s/stack": "local",
+        "pyspark-k8s/job": "pi",
+        "app.kubernetes.io/managed-by": "pulumi",
+    });
     // With its full rules, Spark deletes its executors when the app ends; they may still be
     // terminating (30 s grace) when the run is reported, so wait for them within a bound.
     const waitStarted = Date.now();
@@ -84,7 +131,9 @@ test("3. a config change (executor count) re-runs the job, and the preview said 
     project.set("jobs.pi.executor.instances", "3");
     const preview = project.pulumi("preview", "--diff");
     expect(preview.code).toBe(0);
-    expect(preview.output).toMatch(/\+-pulumi-nodejs:dynamic\/pyspark-k8s:JobRun: \(replace\)\n.*\n.*JobRun::pi-run\]/);
+    expect(preview.output).toMatch(
+        /\+-pulumi-nodejs:dynamic\/pyspark-k8s:JobRun: \(replace\)\n.*\n.*JobRun::pi-run\]/,
+    );
     expect(preview.output).toMatch(/~ spec *: \(json\)/);
     expect(preview.output).toMatch(/~ instances *: 2 => 3/);
     const up = project.up();
@@ -100,8 +149,12 @@ test("4. a failing app fails pulumi up with the Python error, although spark-sub
     project.set("jobs.pi.args[0]", "-1");
     const up = project.pulumi("up", "--yes", "--skip-preview");
     expect(up.code).not.toBe(0);
-    expect(up.output).toMatch(/driver pod spark-local\/pi-[a-z0-9]+-driver failed with exit code 1 \(Error\)/);
-    expect(up.output).toContain("python error: ValueError: PARTITIONS must be a positive integer, got '-1'");
+    expect(up.output).toMatch(
+        /driver pod spark-local\/pi-[a-z0-9]+-driver failed with exit code 1 \(Error\)/,
+    );
+    expect(up.output).toContain(
+        "python error: ValueError: PARTITIONS must be a positive integer, got '-1'",
+    );
     expect(up.output).toContain("spark-submit exit code: 0");
     expect(await list(kube, NS, "pods", JOB)).toEqual([]);
 });
@@ -113,7 +166,9 @@ test("5. a driver that cannot be scheduled fails within its bound, saying why", 
     const up = project.pulumi("up", "--yes", "--skip-preview");
     timings.unschedulableUp = up.seconds;
     expect(up.code).not.toBe(0);
-    expect(up.output).toMatch(/could not start within 20s: Unschedulable: 0\/1 nodes are available: 1 Insufficient memory/);
+    expect(up.output).toMatch(
+        /could not start within 20s: Unschedulable: 0\/1 nodes are available: 1 Insufficient memory/,
+    );
     // The bound plus the engine's and spark-submit's own start-up, not an endless wait.
     expect(up.seconds).toBeLessThan(20 + 60);
     expect(await list(kube, NS, "pods", JOB)).toEqual([]);
@@ -122,7 +177,11 @@ test("5. a driver that cannot be scheduled fails within its bound, saying why", 
 test("7b. without deletecollection the driver cannot clean up: executors and its service stay behind", async () => {
     project.set("jobs.pi.driver.memory", "512m");
     project.set("jobs.pi.startTimeoutSeconds", "120");
-    await setClusterRoleVerbs(kube, first.clusterRole, ALL_VERBS.filter((v) => v !== "deletecollection"));
+    await setClusterRoleVerbs(
+        kube,
+        first.clusterRole,
+        ALL_VERBS.filter((v) => v !== "deletecollection"),
+    );
     try {
         project.up();
         const pi = runs().pi;
@@ -132,7 +191,9 @@ test("7b. without deletecollection the driver cannot clean up: executors and its
         // Not merely terminating: nothing asked for their deletion.
         expect(leftovers.filter((p) => p.metadata.deletionTimestamp)).toEqual([]);
         const log = await kube.podLog(NS, pi.driverPod, "spark-kubernetes-driver", 5000);
-        expect(log).toMatch(/Failure executing: DELETE at: https:\/\/kubernetes\.default\.svc\/api\/v1\/namespaces\/spark-local\/services\?labelSelector=spark-app-selector/);
+        expect(log).toMatch(
+            /Failure executing: DELETE at: https:\/\/kubernetes\.default\.svc\/api\/v1\/namespaces\/spark-local\/services\?labelSelector=spark-app-selector/,
+        );
         expect(log).toMatch(/services is forbidden: .*cannot deletecollection resource "services"/);
     } finally {
         await setClusterRoleVerbs(kube, first.clusterRole, ALL_VERBS);
@@ -146,12 +207,23 @@ test("6. pulumi destroy removes every pod, service, config map and PVC of the st
     for (const kind of ["pods", "services", "configmaps", "persistentvolumeclaims"]) {
         expect(await list(kube, NS, kind, "pyspark-k8s/stack=local")).toEqual([]);
         // Spark's own objects carry only its labels: none owned by anything of ours remains.
-        const left = (await list(kube, NS, kind)).filter((o) => o.metadata.name !== "kube-root-ca.crt");
+        const left = (await list(kube, NS, kind)).filter(
+            (o) => o.metadata.name !== "kube-root-ca.crt",
+        );
         expect(left).toEqual([]);
     }
-    expect(await getJson(kube, `/api/v1/namespaces/${NS}/serviceaccounts/spark-driver`)).toBeUndefined();
-    expect(await getJson(kube, `/apis/rbac.authorization.k8s.io/v1/clusterroles/${first.clusterRole}`)).toBeUndefined();
-    expect(await getJson(kube, `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${first.binding}`)).toBeUndefined();
+    expect(
+        await getJson(kube, `/api/v1/namespaces/${NS}/serviceaccounts/spark-driver`),
+    ).toBeUndefined();
+    expect(
+        await getJson(kube, `/apis/rbac.authorization.k8s.io/v1/clusterroles/${first.clusterRole}`),
+    ).toBeUndefined();
+    expect(
+        await getJson(
+            kube,
+            `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${first.binding}`,
+        ),
+    ).toBeUndefined();
     const ns = await getJson<ObjectView>(kube, `/api/v1/namespaces/${NS}`);
     expect(ns === undefined || ns.status?.phase === "Terminating").toBe(true);
 });

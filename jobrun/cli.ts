@@ -19,7 +19,10 @@ const OUTPUT_TAIL_BYTES = 64 * 1024;
 
 function readSpec(): JobRunSpec {
     const raw = process.env.JOB_RUN_SPEC;
-    if (!raw) throw new RunFailure("JOB_RUN_SPEC is not set: the job runner takes its job spec as JSON in that variable");
+    if (!raw)
+        throw new RunFailure(
+            "JOB_RUN_SPEC is not set: the job runner takes its job spec as JSON in that variable",
+        );
     try {
         return JSON.parse(raw) as JobRunSpec;
     } catch (err) {
@@ -29,7 +32,10 @@ function readSpec(): JobRunSpec {
 
 function startSubmit(args: readonly string[], kubeconfig: string): SubmitProcess {
     const program = process.env.SPARK_SUBMIT ?? "spark-submit";
-    const child = spawn(program, [...args], { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(program, [...args], {
+        env: { ...process.env, KUBECONFIG: kubeconfig },
+        stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     const keep = (chunk: Buffer) => {
         output = (output + chunk.toString("utf8")).slice(-OUTPUT_TAIL_BYTES);
@@ -37,7 +43,9 @@ function startSubmit(args: readonly string[], kubeconfig: string): SubmitProcess
     child.stdout.on("data", keep);
     child.stderr.on("data", keep);
     const exited = new Promise<{ code: number | null; output: string }>((resolve) => {
-        child.on("error", (err) => resolve({ code: 127, output: `cannot start ${program}: ${err.message}` }));
+        child.on("error", (err) =>
+            resolve({ code: 127, output: `cannot start ${program}: ${err.message}` }),
+        );
         child.on("close", (code) => resolve({ code, output }));
     });
     return {
@@ -89,7 +97,9 @@ async function main(mode: string | undefined): Promise<void> {
 main(process.argv[2]).then(
     () => process.exit(0),
     (err: unknown) => {
-        process.stderr.write(`${err instanceof RunFailure ? err.message : (err as Error).stack ?? String(err)}\n`);
+        process.stderr.write(
+            `${err instanceof RunFailure ? err.message : ((err as Error).stack ?? String(err))}\n`,
+        );
         process.exit(1);
     },
 );

@@ -71,15 +71,23 @@ const LOG_LINES_FOR_RESULT = 5000;
 const LOG_LINES_ON_FAILURE = 40;
 
 function selectorString(labels: Record<string, string>): string {
-    return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(",");
+    return Object.entries(labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",");
 }
 
 function containerStarted(pod: PodView): boolean {
-    return (pod.status?.containerStatuses ?? []).some((s) => s.state?.running !== undefined || s.state?.terminated !== undefined);
+    return (pod.status?.containerStatuses ?? []).some(
+        (s) => s.state?.running !== undefined || s.state?.terminated !== undefined,
+    );
 }
 
 /** Runs one job to completion. Resolves with its outcome or rejects with a RunFailure. */
-export async function runJob(spec: JobRunSpec, master: string, deps: RunnerDeps): Promise<RunOutcome> {
+export async function runJob(
+    spec: JobRunSpec,
+    master: string,
+    deps: RunnerDeps,
+): Promise<RunOutcome> {
     const pollMs = deps.pollMs ?? 2000;
     const runTag = deps.newRunTag();
     const run: RunIdentity = { master, runTag, resourcePrefix: `${spec.job}-${runTag}` };
@@ -106,19 +114,35 @@ export async function runJob(spec: JobRunSpec, master: string, deps: RunnerDeps)
     let pod: PodView | undefined;
     for (;;) {
         pod = await deps.kube.get<PodView>(ns, "pods", driver);
-        const verdict = judgeDriver(pod, elapsed(), runningSince === undefined ? spec.startTimeoutSeconds : Number.POSITIVE_INFINITY);
+        const verdict = judgeDriver(
+            pod,
+            elapsed(),
+            runningSince === undefined ? spec.startTimeoutSeconds : Number.POSITIVE_INFINITY,
+        );
         if (verdict.kind === "succeeded" || verdict.kind === "failed") break;
         if (verdict.kind === "cannot-start") {
-            return fail(`job ${spec.job}: driver pod ${ns}/${driver} could not start within ${spec.startTimeoutSeconds}s: ${verdict.reason}${verdict.message ? `: ${verdict.message}` : ""}`, pod);
+            return fail(
+                `job ${spec.job}: driver pod ${ns}/${driver} could not start within ${spec.startTimeoutSeconds}s: ${verdict.reason}${verdict.message ? `: ${verdict.message}` : ""}`,
+                pod,
+            );
         }
         if (verdict.kind === "absent") {
-            if (runningSince !== undefined) return fail(`job ${spec.job}: driver pod ${ns}/${driver} disappeared while running (deleted from outside?)`);
+            if (runningSince !== undefined)
+                return fail(
+                    `job ${spec.job}: driver pod ${ns}/${driver} disappeared while running (deleted from outside?)`,
+                );
             if (submitExit && submitExit.code !== 0) {
-                return fail(`job ${spec.job}: spark-submit exited with code ${submitExit.code} before the driver pod existed:\n${logTail(submitExit.output, LOG_LINES_ON_FAILURE)}`);
+                return fail(
+                    `job ${spec.job}: spark-submit exited with code ${submitExit.code} before the driver pod existed:\n${logTail(submitExit.output, LOG_LINES_ON_FAILURE)}`,
+                );
             }
             if (elapsed() >= spec.startTimeoutSeconds) {
-                const said = submitExit ? `spark-submit exited ${submitExit.code}:\n${logTail(submitExit.output, LOG_LINES_ON_FAILURE)}` : "spark-submit is still running";
-                return fail(`job ${spec.job}: driver pod ${ns}/${driver} did not appear within ${spec.startTimeoutSeconds}s (${said})`);
+                const said = submitExit
+                    ? `spark-submit exited ${submitExit.code}:\n${logTail(submitExit.output, LOG_LINES_ON_FAILURE)}`
+                    : "spark-submit is still running";
+                return fail(
+                    `job ${spec.job}: driver pod ${ns}/${driver} did not appear within ${spec.startTimeoutSeconds}s (${said})`,
+                );
             }
         }
         if (verdict.kind === "starting" && verdict.reason !== lastReason) {
@@ -130,7 +154,11 @@ export async function runJob(spec: JobRunSpec, master: string, deps: RunnerDeps)
             deps.log(`driver ${driver}: running (${Math.round(elapsed())}s)`);
         }
         if (runningSince !== undefined) {
-            for (const executor of await deps.kube.list<PodView>(ns, "pods", `${runSelector},spark-role=executor`)) {
+            for (const executor of await deps.kube.list<PodView>(
+                ns,
+                "pods",
+                `${runSelector},spark-role=executor`,
+            )) {
                 const name = executor.metadata?.name;
                 if (name && !executorsStarted.has(name) && containerStarted(executor)) {
                     executorsStarted.add(name);
@@ -139,7 +167,10 @@ export async function runJob(spec: JobRunSpec, master: string, deps: RunnerDeps)
             }
         }
         if (elapsed() >= spec.runTimeoutSeconds) {
-            return fail(`job ${spec.job}: run exceeded runTimeoutSeconds=${spec.runTimeoutSeconds}; the application was killed`, pod);
+            return fail(
+                `job ${spec.job}: run exceeded runTimeoutSeconds=${spec.runTimeoutSeconds}; the application was killed`,
+                pod,
+            );
         }
         await deps.sleep(pollMs);
     }
@@ -148,19 +179,25 @@ export async function runJob(spec: JobRunSpec, master: string, deps: RunnerDeps)
     const verdict = judgeDriver(pod, elapsed(), spec.startTimeoutSeconds);
     if (verdict.kind === "failed") {
         const pyError = pythonError(log);
-        return fail([
-            `job ${spec.job}: driver pod ${ns}/${driver} failed with exit code ${verdict.exitCode} (${verdict.reason})${verdict.message ? `: ${verdict.message}` : ""}`,
-            ...(pyError ? [`python error: ${pyError}`] : []),
-            `spark-submit exit code: ${submitExit?.code ?? "still running"}`,
-            `--- last ${LOG_LINES_ON_FAILURE} lines of the driver log ---`,
-            logTail(log, LOG_LINES_ON_FAILURE),
-        ].join("\n"), pod);
+        return fail(
+            [
+                `job ${spec.job}: driver pod ${ns}/${driver} failed with exit code ${verdict.exitCode} (${verdict.reason})${verdict.message ? `: ${verdict.message}` : ""}`,
+                ...(pyError ? [`python error: ${pyError}`] : []),
+                `spark-submit exit code: ${submitExit?.code ?? "still running"}`,
+                `--- last ${LOG_LINES_ON_FAILURE} lines of the driver log ---`,
+                logTail(log, LOG_LINES_ON_FAILURE),
+            ].join("\n"),
+            pod,
+        );
     }
     let result = "";
     if (spec.resultPattern !== undefined) {
         const found = extractResult(log, spec.resultPattern);
         if (found === undefined) {
-            return fail(`job ${spec.job}: the driver succeeded but no line of its log matches resultPattern /${spec.resultPattern}/\n--- last ${LOG_LINES_ON_FAILURE} lines of the driver log ---\n${logTail(log, LOG_LINES_ON_FAILURE)}`, pod);
+            return fail(
+                `job ${spec.job}: the driver succeeded but no line of its log matches resultPattern /${spec.resultPattern}/\n--- last ${LOG_LINES_ON_FAILURE} lines of the driver log ---\n${logTail(log, LOG_LINES_ON_FAILURE)}`,
+                pod,
+            );
         }
         result = found;
     }
@@ -174,7 +211,9 @@ export async function runJob(spec: JobRunSpec, master: string, deps: RunnerDeps)
         result,
         executorsStarted: executorsStarted.size,
     };
-    deps.log(`job ${spec.job}: succeeded in ${outcome.durationSeconds}s${result ? `: ${result}` : ""}`);
+    deps.log(
+        `job ${spec.job}: succeeded in ${outcome.durationSeconds}s${result ? `: ${result}` : ""}`,
+    );
     return outcome;
 }
 
@@ -182,7 +221,10 @@ export async function runJob(spec: JobRunSpec, master: string, deps: RunnerDeps)
 const OWNED_KINDS = ["services", "configmaps", "persistentvolumeclaims"] as const;
 
 interface OwnedView {
-    readonly metadata?: { readonly name?: string; readonly ownerReferences?: readonly { readonly uid: string }[] };
+    readonly metadata?: {
+        readonly name?: string;
+        readonly ownerReferences?: readonly { readonly uid: string }[];
+    };
 }
 
 /**
@@ -191,10 +233,17 @@ interface OwnedView {
  *
  * @returns how many objects of each kind were deleted.
  */
-export async function removeRun(deps: RunnerDeps, namespace: string, selector: string, extraOwnerUid?: string): Promise<Record<string, number>> {
+export async function removeRun(
+    deps: RunnerDeps,
+    namespace: string,
+    selector: string,
+    extraOwnerUid?: string,
+): Promise<Record<string, number>> {
     const counts: Record<string, number> = { pods: 0 };
     const pods = await deps.kube.list<PodView>(namespace, "pods", selector);
-    const owners = new Set(pods.map((p) => p.metadata?.uid).filter((uid): uid is string => Boolean(uid)));
+    const owners = new Set(
+        pods.map((p) => p.metadata?.uid).filter((uid): uid is string => Boolean(uid)),
+    );
     if (extraOwnerUid) owners.add(extraOwnerUid);
     for (const pod of pods) {
         if (pod.metadata?.name) {
@@ -206,8 +255,14 @@ export async function removeRun(deps: RunnerDeps, namespace: string, selector: s
         counts[kind] = 0;
         const byLabel = await deps.kube.list<OwnedView>(namespace, kind, selector);
         const all = owners.size > 0 ? await deps.kube.list<OwnedView>(namespace, kind) : [];
-        const owned = all.filter((o) => (o.metadata?.ownerReferences ?? []).some((ref) => owners.has(ref.uid)));
-        const names = new Set([...byLabel, ...owned].map((o) => o.metadata?.name).filter((n): n is string => Boolean(n)));
+        const owned = all.filter((o) =>
+            (o.metadata?.ownerReferences ?? []).some((ref) => owners.has(ref.uid)),
+        );
+        const names = new Set(
+            [...byLabel, ...owned]
+                .map((o) => o.metadata?.name)
+                .filter((n): n is string => Boolean(n)),
+        );
         for (const name of names) {
             await deps.kube.delete(namespace, kind, name);
             counts[kind]++;
@@ -216,7 +271,9 @@ export async function removeRun(deps: RunnerDeps, namespace: string, selector: s
     const deadline = deps.now() + (deps.cleanupTimeoutMs ?? 120_000);
     while ((await deps.kube.list<PodView>(namespace, "pods", selector)).length > 0) {
         if (deps.now() >= deadline) {
-            throw new RunFailure(`pods matching ${selector} in ${namespace} were deleted but still exist after ${(deps.cleanupTimeoutMs ?? 120_000) / 1000}s`);
+            throw new RunFailure(
+                `pods matching ${selector} in ${namespace} were deleted but still exist after ${(deps.cleanupTimeoutMs ?? 120_000) / 1000}s`,
+            );
         }
         await deps.sleep(deps.pollMs ?? 2000);
     }
@@ -224,8 +281,15 @@ export async function removeRun(deps: RunnerDeps, namespace: string, selector: s
 }
 
 /** Removes everything every run of this job created: what destroy and re-runs call. */
-export async function removeJob(spec: Pick<JobRunSpec, "project" | "stack" | "job" | "namespace">, deps: RunnerDeps): Promise<Record<string, number>> {
+export async function removeJob(
+    spec: Pick<JobRunSpec, "project" | "stack" | "job" | "namespace">,
+    deps: RunnerDeps,
+): Promise<Record<string, number>> {
     const counts = await removeRun(deps, spec.namespace, selectorString(jobSelector(spec)));
-    deps.log(`job ${spec.job}: removed ${Object.entries(counts).map(([kind, n]) => `${n} ${kind}`).join(", ")}`);
+    deps.log(
+        `job ${spec.job}: removed ${Object.entries(counts)
+            .map(([kind, n]) => `${n} ${kind}`)
+            .join(", ")}`,
+    );
     return counts;
 }

@@ -34,42 +34,80 @@ const dns1123Label = (what: string) =>
     z
         .string()
         .max(63, `${what} must be at most 63 characters (DNS-1123 label)`)
-        .regex(DNS1123_LABEL, `${what} must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit`);
+        .regex(
+            DNS1123_LABEL,
+            `${what} must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit`,
+        );
 
 /** Spark JVM memory, e.g. `512m`, `2g`; at least 450 MiB. */
 const sparkMemory = z.string().superRefine((value, ctx) => {
     const mib = parseSparkMemory(value);
     if (mib === undefined) {
-        ctx.addIssue({ code: "custom", message: "must be a Spark memory size: a whole number with an optional unit k, m, g or t (e.g. 512m, 2g)" });
+        ctx.addIssue({
+            code: "custom",
+            message:
+                "must be a Spark memory size: a whole number with an optional unit k, m, g or t (e.g. 512m, 2g)",
+        });
     } else if (mib < MIN_SPARK_MEMORY_MIB) {
-        ctx.addIssue({ code: "custom", message: `must be at least ${MIN_SPARK_MEMORY_MIB}m: Spark refuses smaller JVM heaps` });
+        ctx.addIssue({
+            code: "custom",
+            message: `must be at least ${MIN_SPARK_MEMORY_MIB}m: Spark refuses smaller JVM heaps`,
+        });
     }
 });
 
 /** Spark memory overhead, e.g. `128m`: any size, no minimum. */
 const sparkOverhead = z.string().refine((value) => parseSparkMemory(value) !== undefined, {
-    message: "must be a Spark memory size: a whole number with an optional unit k, m, g or t (e.g. 128m)",
+    message:
+        "must be a Spark memory size: a whole number with an optional unit k, m, g or t (e.g. 128m)",
 });
 
 /** A Kubernetes CPU quantity, e.g. `250m`, `0.5`, `1`. */
-const cpuQuantity = z.string().refine((value) => {
-    const cores = parseK8sQuantity(value);
-    return cores !== undefined && cores > 0;
-}, { message: "must be a positive Kubernetes CPU quantity (e.g. 250m, 0.5, 2)" });
+const cpuQuantity = z.string().refine(
+    (value) => {
+        const cores = parseK8sQuantity(value);
+        return cores !== undefined && cores > 0;
+    },
+    { message: "must be a positive Kubernetes CPU quantity (e.g. 250m, 0.5, 2)" },
+);
 
 const labelMap = z.record(
-    z.string().refine((key) => {
-        const [prefix, name, ...rest] = key.includes("/") ? key.split("/") : [undefined, key];
-        return rest.length === 0 && (prefix === undefined || (prefix.length <= 253 && DNS1123_SUBDOMAIN.test(prefix)))
-            && name !== undefined && name.length >= 1 && name.length <= 63 && LABEL_VALUE.test(name);
-    }, { message: "label keys are an optional DNS subdomain prefix and '/' and a name of at most 63 characters of letters, digits, '-', '_', '.'" }),
-    z.string().max(63, "label values are at most 63 characters").regex(LABEL_VALUE, "label values are letters, digits, '-', '_', '.', starting and ending with a letter or digit"),
+    z.string().refine(
+        (key) => {
+            const [prefix, name, ...rest] = key.includes("/") ? key.split("/") : [undefined, key];
+            return (
+                rest.length === 0 &&
+                (prefix === undefined ||
+                    (prefix.length <= 253 && DNS1123_SUBDOMAIN.test(prefix))) &&
+                name !== undefined &&
+                name.length >= 1 &&
+                name.length <= 63 &&
+                LABEL_VALUE.test(name)
+            );
+        },
+        {
+            message:
+                "label keys are an optional DNS subdomain prefix and '/' and a name of at most 63 characters of letters, digits, '-', '_', '.'",
+        },
+    ),
+    z
+        .string()
+        .max(63, "label values are at most 63 characters")
+        .regex(
+            LABEL_VALUE,
+            "label values are letters, digits, '-', '_', '.', starting and ending with a letter or digit",
+        ),
 );
 
 const podResources = (defaults: { cores: number; memory: string }) =>
     z.strictObject({
         /** Spark cores for the JVM (`spark.{driver,executor}.cores`). */
-        cores: z.number().int("must be a whole number of cores").min(1, "must be at least 1").max(64, "must be at most 64").default(defaults.cores),
+        cores: z
+            .number()
+            .int("must be a whole number of cores")
+            .min(1, "must be at least 1")
+            .max(64, "must be at most 64")
+            .default(defaults.cores),
         /** Kubernetes CPU request of the pod; defaults to `cores`. */
         coreRequest: cpuQuantity.optional(),
         /** Kubernetes CPU limit of the pod; unset means no limit. */
@@ -114,82 +152,171 @@ const jobSchema = z
         executor: podResources({ cores: 1, memory: "512m" })
             .extend({
                 /** Number of executors (the initial number under dynamic allocation). */
-                instances: z.number().int("must be a whole number").min(1, "must be at least 1").max(500, "must be at most 500").default(2),
+                instances: z
+                    .number()
+                    .int("must be a whole number")
+                    .min(1, "must be at least 1")
+                    .max(500, "must be at most 500")
+                    .default(2),
             })
             .default({ cores: 1, memory: "512m", instances: 2 }),
         dynamicAllocation: z
             .strictObject({
                 enabled: z.boolean().default(false),
-                minExecutors: z.number().int("must be a whole number").min(0, "must be at least 0").default(0),
-                maxExecutors: z.number().int("must be a whole number").min(1, "must be at least 1").default(4),
+                minExecutors: z
+                    .number()
+                    .int("must be a whole number")
+                    .min(0, "must be at least 0")
+                    .default(0),
+                maxExecutors: z
+                    .number()
+                    .int("must be a whole number")
+                    .min(1, "must be at least 1")
+                    .default(4),
             })
             .default({ enabled: false, minExecutors: 0, maxExecutors: 4 }),
         /** Extra labels on the driver and executor pods. */
         labels: labelMap.default({}),
         /** Extra `--conf key=value` settings. */
         conf: z
-            .record(z.string().regex(/^spark\.[A-Za-z0-9_.-]+$/, "Spark conf keys start with 'spark.'"), z.string())
+            .record(
+                z.string().regex(/^spark\.[A-Za-z0-9_.-]+$/, "Spark conf keys start with 'spark.'"),
+                z.string(),
+            )
             .superRefine((conf, ctx) => {
                 for (const key of Object.keys(conf)) {
                     const owner = RESERVED_SPARK_CONF[key];
-                    if (owner !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `is set by the program; use ${owner} instead` });
+                    if (owner !== undefined)
+                        ctx.addIssue({
+                            code: "custom",
+                            path: [key],
+                            message: `is set by the program; use ${owner} instead`,
+                        });
                 }
             })
             .default({}),
         /** Environment variables for the driver and the executors. */
-        env: z.record(z.string().regex(ENV_NAME, "environment variable names are letters, digits and '_', not starting with a digit"), z.string()).default({}),
+        env: z
+            .record(
+                z
+                    .string()
+                    .regex(
+                        ENV_NAME,
+                        "environment variable names are letters, digits and '_', not starting with a digit",
+                    ),
+                z.string(),
+            )
+            .default({}),
         /**
          * Regular expression picking the result line from the driver log; the whole
          * matching line (or the first capture group, if any) becomes the `result` output.
          */
-        resultPattern: z.string().optional().refine((pattern) => {
-            if (pattern === undefined) return true;
-            try {
-                new RegExp(pattern);
-                return true;
-            } catch {
-                return false;
-            }
-        }, { message: "must be a valid JavaScript regular expression" }),
+        resultPattern: z
+            .string()
+            .optional()
+            .refine(
+                (pattern) => {
+                    if (pattern === undefined) return true;
+                    try {
+                        new RegExp(pattern);
+                        return true;
+                    } catch {
+                        return false;
+                    }
+                },
+                { message: "must be a valid JavaScript regular expression" },
+            ),
         /** Seconds the driver may take to start running before the run fails. */
-        startTimeoutSeconds: z.number().int().min(10, "must be at least 10").max(3600, "must be at most 3600").default(180),
+        startTimeoutSeconds: z
+            .number()
+            .int()
+            .min(10, "must be at least 10")
+            .max(3600, "must be at most 3600")
+            .default(180),
         /** Seconds the whole run may take before the application is killed. */
-        runTimeoutSeconds: z.number().int().min(30, "must be at least 30").max(86400, "must be at most 86400").default(1800),
+        runTimeoutSeconds: z
+            .number()
+            .int()
+            .min(30, "must be at least 30")
+            .max(86400, "must be at most 86400")
+            .default(1800),
         /** Bump to re-run the job with nothing else changed. */
-        runId: z.union([z.string().min(1), z.number()]).transform(String).default("1"),
+        runId: z
+            .union([z.string().min(1), z.number()])
+            .transform(String)
+            .default("1"),
     })
     .superRefine((job, ctx) => {
         const dyn = job.dynamicAllocation;
         if (dyn.enabled && dyn.minExecutors > dyn.maxExecutors) {
-            ctx.addIssue({ code: "custom", path: ["dynamicAllocation", "minExecutors"], message: `must not exceed maxExecutors (${dyn.maxExecutors})` });
+            ctx.addIssue({
+                code: "custom",
+                path: ["dynamicAllocation", "minExecutors"],
+                message: `must not exceed maxExecutors (${dyn.maxExecutors})`,
+            });
         }
-        if (dyn.enabled && (job.executor.instances < dyn.minExecutors || job.executor.instances > dyn.maxExecutors)) {
-            ctx.addIssue({ code: "custom", path: ["executor", "instances"], message: `is the initial executor count under dynamic allocation and must lie between minExecutors (${dyn.minExecutors}) and maxExecutors (${dyn.maxExecutors})` });
+        if (
+            dyn.enabled &&
+            (job.executor.instances < dyn.minExecutors || job.executor.instances > dyn.maxExecutors)
+        ) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["executor", "instances"],
+                message: `is the initial executor count under dynamic allocation and must lie between minExecutors (${dyn.minExecutors}) and maxExecutors (${dyn.maxExecutors})`,
+            });
         }
     });
 
 /** What every image build needs, whichever builder runs it. */
 const imageBuildFields = {
-    registry: z.string({ error: "is required: the registry host to push to, e.g. registry.example.com or 127.0.0.1:5000" }).regex(REGISTRY_HOST, "must be a registry host with an optional port, e.g. registry.example.com:5000"),
-    repository: z.string({ error: "is required: the image repository, e.g. data/pyspark-jobs" }).regex(REPOSITORY, "must be lower-case path components separated by '/'"),
-    tag: z.string().regex(IMAGE_TAG, "must be a Docker tag: letters, digits, '_', '.', '-', at most 128 characters").default("latest"),
+    registry: z
+        .string({
+            error: "is required: the registry host to push to, e.g. registry.example.com or 127.0.0.1:5000",
+        })
+        .regex(
+            REGISTRY_HOST,
+            "must be a registry host with an optional port, e.g. registry.example.com:5000",
+        ),
+    repository: z
+        .string({ error: "is required: the image repository, e.g. data/pyspark-jobs" })
+        .regex(REPOSITORY, "must be lower-case path components separated by '/'"),
+    tag: z
+        .string()
+        .regex(
+            IMAGE_TAG,
+            "must be a Docker tag: letters, digits, '_', '.', '-', at most 128 characters",
+        )
+        .default("latest"),
     baseImage: z.string().min(1).default(DEFAULT_BASE_IMAGE),
     context: z.string().min(1).default("app"),
     dockerfile: z.string().min(1).default("app/Dockerfile"),
     platform: z.string().default("linux/amd64"),
 };
 
-const imageSchema = z.discriminatedUnion("mode", [
-    /** Build with the Pulumi Docker provider and push. */
-    z.strictObject({ mode: z.literal("docker"), ...imageBuildFields }),
-    /** Build with the docker CLI (a dynamic resource) and push. */
-    z.strictObject({ mode: z.literal("cli"), ...imageBuildFields }),
-    z.strictObject({
-        /** Use an image that already exists; build nothing. */
-        mode: z.literal("existing"),
-        ref: z.string({ error: "is required: the image reference pinned by digest, e.g. registry/repo@sha256:..." }).regex(DIGEST_REF, "must be pinned by digest: <name>@sha256:<64 hex digits>, so that a new image re-runs the jobs"),
-    }),
-], { error: "must have mode 'docker' (build with the Docker provider), 'cli' (build with the docker CLI) or 'existing' (use ref)" });
+const imageSchema = z.discriminatedUnion(
+    "mode",
+    [
+        /** Build with the Pulumi Docker provider and push. */
+        z.strictObject({ mode: z.literal("docker"), ...imageBuildFields }),
+        /** Build with the docker CLI (a dynamic resource) and push. */
+        z.strictObject({ mode: z.literal("cli"), ...imageBuildFields }),
+        z.strictObject({
+            /** Use an image that already exists; build nothing. */
+            mode: z.literal("existing"),
+            ref: z
+                .string({
+                    error: "is required: the image reference pinned by digest, e.g. registry/repo@sha256:...",
+                })
+                .regex(
+                    DIGEST_REF,
+                    "must be pinned by digest: <name>@sha256:<64 hex digits>, so that a new image re-runs the jobs",
+                ),
+        }),
+    ],
+    {
+        error: "must have mode 'docker' (build with the Docker provider), 'cli' (build with the docker CLI) or 'existing' (use ref)",
+    },
+);
 
 const stackSchema = z.strictObject({
     cluster: z
@@ -201,13 +328,18 @@ const stackSchema = z.strictObject({
             /** Spark master (`k8s://https://host:port`); default: taken from the kubeconfig at run time. */
             master: z
                 .string()
-                .regex(/^k8s:\/\/https?:\/\/[^/:\s]+:[0-9]{1,5}\/?$/, "must be k8s://https://<host>:<port> (the port is required)")
+                .regex(
+                    /^k8s:\/\/https?:\/\/[^/:\s]+:[0-9]{1,5}\/?$/,
+                    "must be k8s://https://<host>:<port> (the port is required)",
+                )
                 .optional(),
             /** Schedulable capacity, to check that every pod of a job fits at once. */
             capacity: z
                 .strictObject({
                     cpu: cpuQuantity,
-                    memory: z.string().refine((value) => parseK8sQuantity(value) !== undefined, { message: "must be a Kubernetes memory quantity, e.g. 1814Mi" }),
+                    memory: z.string().refine((value) => parseK8sQuantity(value) !== undefined, {
+                        message: "must be a Kubernetes memory quantity, e.g. 1814Mi",
+                    }),
                 })
                 .optional(),
         })
@@ -218,7 +350,11 @@ const stackSchema = z.strictObject({
         .strictObject({
             serviceAccountName: dns1123Label("serviceAccountName").default("spark-driver"),
             /** `cluster`: ClusterRoleBinding; `namespace`: RoleBinding in the job namespace only. */
-            binding: z.enum(["cluster", "namespace"], { error: "must be 'cluster' (ClusterRoleBinding) or 'namespace' (RoleBinding, least privilege)" }).default("cluster"),
+            binding: z
+                .enum(["cluster", "namespace"], {
+                    error: "must be 'cluster' (ClusterRoleBinding) or 'namespace' (RoleBinding, least privilege)",
+                })
+                .default("cluster"),
         })
         .default({ serviceAccountName: "spark-driver", binding: "cluster" }),
     image: imageSchema,
@@ -226,8 +362,16 @@ const stackSchema = z.strictObject({
     registryUsername: z.string().min(1).optional(),
     registryPassword: z.string().min(1).optional(),
     jobs: z
-        .record(dns1123Label("job name").max(30, "job names are at most 30 characters (they prefix pod names, which Spark limits)"), jobSchema)
-        .refine((jobs) => Object.keys(jobs).length > 0, { message: "must declare at least one job" }),
+        .record(
+            dns1123Label("job name").max(
+                30,
+                "job names are at most 30 characters (they prefix pod names, which Spark limits)",
+            ),
+            jobSchema,
+        )
+        .refine((jobs) => Object.keys(jobs).length > 0, {
+            message: "must declare at least one job",
+        }),
 });
 
 /** A job as the program uses it, with every default filled in. */
@@ -255,7 +399,10 @@ export interface ConfigProblem {
 
 /** Thrown when the stack configuration is invalid; lists every problem. */
 export class ConfigError extends Error {
-    constructor(readonly problems: readonly ConfigProblem[], stackName?: string) {
+    constructor(
+        readonly problems: readonly ConfigProblem[],
+        stackName?: string,
+    ) {
         super(formatProblems(problems, stackName));
         this.name = "ConfigError";
     }
@@ -310,10 +457,17 @@ export function validateStackConfig(raw: Record<string, unknown>, stackName?: st
             if (issue.code === "invalid_key") {
                 // A bad map key (job name, label key, env name): report the key's own problems.
                 const key = issue.path[issue.path.length - 1];
-                for (const inner of issue.issues) problems.push({ key: keyOf(issue.path), value: key, message: `bad name: ${inner.message}` });
+                for (const inner of issue.issues)
+                    problems.push({
+                        key: keyOf(issue.path),
+                        value: key,
+                        message: `bad name: ${inner.message}`,
+                    });
                 continue;
             }
-            const value = SECRET_KEYS.has(String(issue.path[0])) ? "[secret]" : valueAt(raw, issue.path);
+            const value = SECRET_KEYS.has(String(issue.path[0]))
+                ? "[secret]"
+                : valueAt(raw, issue.path);
             problems.push({ key: keyOf(issue.path), value, message: issue.message });
         }
     }
@@ -329,7 +483,8 @@ export function validateStackConfig(raw: Record<string, unknown>, stackName?: st
 function allowedKeysAt(path: readonly PropertyKey[]): string[] | undefined {
     if (path.length === 0) return [...KNOWN_KEYS];
     const top = String(path[0]);
-    if (path.length === 1 && top === "cluster") return ["kubeconfig", "context", "master", "capacity"];
+    if (path.length === 1 && top === "cluster")
+        return ["kubeconfig", "context", "master", "capacity"];
     if (path.length === 1 && top === "rbac") return ["serviceAccountName", "binding"];
     if (path.length === 2 && top === "cluster" && path[1] === "capacity") return ["cpu", "memory"];
     if (path.length === 2 && top === "jobs") return Object.keys(jobSchema.shape);
@@ -343,11 +498,16 @@ function credentialProblems(config: StackConfig): ConfigProblem[] {
     if (hasUser !== hasPassword) {
         problems.push({
             key: keyOf([hasUser ? "registryPassword" : "registryUsername"]),
-            message: "registryUsername and registryPassword go together: set both (the password as a secret) or neither",
+            message:
+                "registryUsername and registryPassword go together: set both (the password as a secret) or neither",
         });
     }
     if (hasUser && config.image.mode === "existing") {
-        problems.push({ key: keyOf(["registryUsername"]), message: "is only used when the image is built (image.mode 'docker' or 'cli'); remove it for mode 'existing'" });
+        problems.push({
+            key: keyOf(["registryUsername"]),
+            message:
+                "is only used when the image is built (image.mode 'docker' or 'cli'); remove it for mode 'existing'",
+        });
     }
     return problems;
 }
@@ -368,9 +528,13 @@ export function memoryOverheadMiB(memory: string, overhead: string | undefined):
 
 /** What the driver plus the largest set of executors of a job request from the scheduler. */
 export function jobFootprint(job: JobConfig): JobFootprint {
-    const executors = job.dynamicAllocation.enabled ? job.dynamicAllocation.maxExecutors : job.executor.instances;
-    const podMiB = (r: JobConfig["driver"]) => (parseSparkMemory(r.memory) ?? 0) + memoryOverheadMiB(r.memory, r.memoryOverhead);
-    const podCpu = (r: JobConfig["driver"]) => parseK8sQuantity(r.coreRequest ?? String(r.cores)) ?? r.cores;
+    const executors = job.dynamicAllocation.enabled
+        ? job.dynamicAllocation.maxExecutors
+        : job.executor.instances;
+    const podMiB = (r: JobConfig["driver"]) =>
+        (parseSparkMemory(r.memory) ?? 0) + memoryOverheadMiB(r.memory, r.memoryOverhead);
+    const podCpu = (r: JobConfig["driver"]) =>
+        parseK8sQuantity(r.coreRequest ?? String(r.cores)) ?? r.cores;
     return {
         pods: 1 + executors,
         memoryMiB: podMiB(job.driver) + executors * podMiB(job.executor),

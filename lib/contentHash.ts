@@ -24,7 +24,10 @@ function listFiles(dir: string, prefix = ""): string[] {
 export function directoryHash(dir: string): string {
     const hash = createHash("sha256");
     for (const rel of listFiles(dir).sort()) {
-        hash.update(rel).update("\0").update(fs.readFileSync(path.join(dir, rel))).update("\0");
+        hash.update(rel)
+            .update("\0")
+            .update(fs.readFileSync(path.join(dir, rel)))
+            .update("\0");
     }
     return hash.digest("hex");
 }

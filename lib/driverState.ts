@@ -7,12 +7,21 @@
 
 /** The part of a Pod the runner reads. */
 export interface PodView {
-    readonly metadata?: { readonly name?: string; readonly uid?: string; readonly labels?: Record<string, string> };
+    readonly metadata?: {
+        readonly name?: string;
+        readonly uid?: string;
+        readonly labels?: Record<string, string>;
+    };
     readonly status?: {
         readonly phase?: string;
         readonly reason?: string;
         readonly message?: string;
-        readonly conditions?: readonly { readonly type: string; readonly status: string; readonly reason?: string; readonly message?: string }[];
+        readonly conditions?: readonly {
+            readonly type: string;
+            readonly status: string;
+            readonly reason?: string;
+            readonly message?: string;
+        }[];
         readonly containerStatuses?: readonly ContainerStatusView[];
     };
 }
@@ -22,7 +31,11 @@ export interface ContainerStatusView {
     readonly state?: {
         readonly waiting?: { readonly reason?: string; readonly message?: string };
         readonly running?: { readonly startedAt?: string };
-        readonly terminated?: { readonly exitCode: number; readonly reason?: string; readonly message?: string };
+        readonly terminated?: {
+            readonly exitCode: number;
+            readonly reason?: string;
+            readonly message?: string;
+        };
     };
 }
 
@@ -37,7 +50,12 @@ export type DriverVerdict =
     | { readonly kind: "starting"; readonly reason: string }
     | { readonly kind: "running" }
     | { readonly kind: "succeeded" }
-    | { readonly kind: "failed"; readonly exitCode: number; readonly reason: string; readonly message?: string }
+    | {
+          readonly kind: "failed";
+          readonly exitCode: number;
+          readonly reason: string;
+          readonly message?: string;
+      }
     | { readonly kind: "cannot-start"; readonly reason: string; readonly message: string };
 
 /** The driver container's status, or the first container's if Spark renamed it. */
@@ -64,7 +82,11 @@ export function startingReason(pod: PodView): { reason: string; message: string 
  * @param startElapsedSeconds seconds since submission, while the driver has not started.
  * @param startTimeoutSeconds how long the driver may take to start.
  */
-export function judgeDriver(pod: PodView | undefined, startElapsedSeconds: number, startTimeoutSeconds: number): DriverVerdict {
+export function judgeDriver(
+    pod: PodView | undefined,
+    startElapsedSeconds: number,
+    startTimeoutSeconds: number,
+): DriverVerdict {
     if (!pod) return { kind: "absent" };
     const container = driverContainer(pod);
     const terminated = container?.state?.terminated;
@@ -80,7 +102,12 @@ export function judgeDriver(pod: PodView | undefined, startElapsedSeconds: numbe
     }
     if (phase === "Failed") {
         // Evicted, deadline exceeded, or a node loss: no container exit to read.
-        return { kind: "failed", exitCode: -1, reason: pod.status?.reason ?? "PodFailed", message: pod.status?.message };
+        return {
+            kind: "failed",
+            exitCode: -1,
+            reason: pod.status?.reason ?? "PodFailed",
+            message: pod.status?.message,
+        };
     }
     if (phase === "Succeeded") return { kind: "succeeded" };
     if (container?.state?.running) return { kind: "running" };

@@ -66,7 +66,9 @@ export function labelValue(value: string): string {
 }
 
 /** Labels selecting every pod of one job of one stack (all runs). */
-export function jobSelector(spec: Pick<JobRunSpec, "project" | "stack" | "job">): Record<string, string> {
+export function jobSelector(
+    spec: Pick<JobRunSpec, "project" | "stack" | "job">,
+): Record<string, string> {
     return {
         [LABELS.project]: labelValue(spec.project),
         [LABELS.stack]: labelValue(spec.stack),

@@ -42,7 +42,9 @@ function section(doc: Doc, list: string, item: string, name: string, where: stri
     const entry = Array.isArray(entries) ? entries.find((e) => e && e.name === name) : undefined;
     if (!entry || typeof entry[item] !== "object" || entry[item] === null) {
         const names = Array.isArray(entries) ? entries.map((e) => e?.name).filter(Boolean) : [];
-        throw new Error(`kubeconfig ${where}: no ${item} named '${name}' (has: ${names.join(", ") || "none"})`);
+        throw new Error(
+            `kubeconfig ${where}: no ${item} named '${name}' (has: ${names.join(", ") || "none"})`,
+        );
     }
     return entry[item] as Doc;
 }
@@ -59,11 +61,16 @@ function str(doc: Doc, key: string): string | undefined {
  * @param context context name; default the file's current-context.
  * @param where where the text came from, for error messages.
  */
-export function resolveEndpoint(text: string, context: string | undefined, where = "(inline)"): ClusterEndpoint {
+export function resolveEndpoint(
+    text: string,
+    context: string | undefined,
+    where = "(inline)",
+): ClusterEndpoint {
     const doc = yaml.load(text) as Doc | undefined;
     if (!doc || typeof doc !== "object") throw new Error(`kubeconfig ${where}: not a YAML mapping`);
     const contextName = context ?? str(doc, "current-context");
-    if (!contextName) throw new Error(`kubeconfig ${where}: no context given and no current-context set`);
+    if (!contextName)
+        throw new Error(`kubeconfig ${where}: no context given and no current-context set`);
     const ctx = section(doc, "contexts", "context", contextName, where);
     const clusterName = str(ctx, "cluster") ?? "";
     const userName = str(ctx, "user");
@@ -84,14 +91,20 @@ export function resolveEndpoint(text: string, context: string | undefined, where
         clientKeyFile: str(user, "client-key"),
         token: str(user, "token"),
         tokenFile: str(user, "tokenFile"),
-        exec: exec && typeof exec.command === "string"
-            ? {
-                command: exec.command,
-                args: Array.isArray(exec.args) ? exec.args.map(String) : [],
-                env: Object.fromEntries(((exec.env ?? []) as { name: string; value: string }[]).map((e) => [e.name, e.value])),
-                apiVersion: str(exec, "apiVersion") ?? "client.authentication.k8s.io/v1",
-            }
-            : undefined,
+        exec:
+            exec && typeof exec.command === "string"
+                ? {
+                      command: exec.command,
+                      args: Array.isArray(exec.args) ? exec.args.map(String) : [],
+                      env: Object.fromEntries(
+                          ((exec.env ?? []) as { name: string; value: string }[]).map((e) => [
+                              e.name,
+                              e.value,
+                          ]),
+                      ),
+                      apiVersion: str(exec, "apiVersion") ?? "client.authentication.k8s.io/v1",
+                  }
+                : undefined,
     };
 }
 

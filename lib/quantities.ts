@@ -4,7 +4,13 @@
  */
 
 const SPARK_MEMORY = /^([0-9]+)([kmgt]?)b?$/i;
-const SPARK_UNIT_MIB: Record<string, number> = { "": 1, k: 1 / 1024, m: 1, g: 1024, t: 1024 * 1024 };
+const SPARK_UNIT_MIB: Record<string, number> = {
+    "": 1,
+    k: 1 / 1024,
+    m: 1,
+    g: 1024,
+    t: 1024 * 1024,
+};
 
 /**
  * Parses a Spark memory string to MiB. A bare number means MiB, as Spark reads
@@ -21,8 +27,20 @@ export function parseSparkMemory(value: string): number | undefined {
 
 const K8S_QUANTITY = /^([0-9]+(?:\.[0-9]+)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
 const K8S_SUFFIX: Record<string, number> = {
-    "": 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+    "": 1,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
 };
 
 /**

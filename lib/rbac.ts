@@ -16,11 +16,23 @@ export interface PolicyRule {
 
 /** Every verb the Kubernetes API server authorizes on resources. */
 export const KUBERNETES_VERBS: readonly string[] = [
-    "get", "list", "watch", "create", "update", "patch", "delete", "deletecollection",
+    "get",
+    "list",
+    "watch",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
 ];
 
 /** What the driver manages in its namespace. */
-export const DRIVER_RESOURCES: readonly string[] = ["pods", "services", "configmaps", "persistentvolumeclaims"];
+export const DRIVER_RESOURCES: readonly string[] = [
+    "pods",
+    "services",
+    "configmaps",
+    "persistentvolumeclaims",
+];
 
 /** The rules of the driver's ClusterRole. */
 export function sparkDriverRules(): PolicyRule[] {

@@ -3,7 +3,13 @@
  * validates them (see config.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, ConfigError, SECRET_KEYS, StackConfig, validateStackConfig } from "./config";
+import {
+    CONFIG_NAMESPACE,
+    ConfigError,
+    SECRET_KEYS,
+    StackConfig,
+    validateStackConfig,
+} from "./config";
 
 /** Top-level keys whose values are plain strings even if they look like JSON. */
 const STRING_KEYS = new Set(["namespace", "registryUsername", "registryPassword"]);
@@ -34,11 +40,14 @@ export function rawProjectConfig(all: Record<string, string>): Record<string, un
 /** Secret keys other than the allowed ones would end up in plain state: refuse them. */
 export function misplacedSecrets(secretKeys: readonly string[]): string[] {
     const prefix = `${CONFIG_NAMESPACE}:`;
-    return secretKeys.filter((k) => k.startsWith(prefix) && !SECRET_KEYS.has(k.slice(prefix.length)));
+    return secretKeys.filter(
+        (k) => k.startsWith(prefix) && !SECRET_KEYS.has(k.slice(prefix.length)),
+    );
 }
 
 function secretConfigKeys(all: Record<string, string>): string[] {
-    const isSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+    const isSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean })
+        .isConfigSecret;
     return typeof isSecret === "function" ? Object.keys(all).filter((k) => isSecret(k)) : [];
 }
 
@@ -58,10 +67,13 @@ export function readStackConfig(): StackConfig {
     }
     const secrets = misplacedSecrets(secretConfigKeys(all));
     if (secrets.length > 0) {
-        throw new ConfigError(secrets.map((key) => ({
-            key,
-            message: `is a secret, but only ${[...SECRET_KEYS].join(", ")} may be: other values go into the job spec in plain state; keep secrets out of job settings`,
-        })), pulumi.getStack());
+        throw new ConfigError(
+            secrets.map((key) => ({
+                key,
+                message: `is a secret, but only ${[...SECRET_KEYS].join(", ")} may be: other values go into the job spec in plain state; keep secrets out of job settings`,
+            })),
+            pulumi.getStack(),
+        );
     }
     return validateStackConfig(rawProjectConfig(all), pulumi.getStack());
 }

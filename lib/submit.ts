@@ -68,14 +68,23 @@ export function sparkConf(spec: JobRunSpec, run: RunIdentity): [string, string][
             ["spark.dynamicAllocation.initialExecutors", String(spec.executor.instances)],
         );
     } else {
-        conf.push(["spark.dynamicAllocation.enabled", "false"], ["spark.executor.instances", String(spec.executor.instances)]);
+        conf.push(
+            ["spark.dynamicAllocation.enabled", "false"],
+            ["spark.executor.instances", String(spec.executor.instances)],
+        );
     }
 
     for (const [key, value] of Object.entries(runLabels(spec, run.runTag)).sort(byKey)) {
-        conf.push([`spark.kubernetes.driver.label.${key}`, value], [`spark.kubernetes.executor.label.${key}`, value]);
+        conf.push(
+            [`spark.kubernetes.driver.label.${key}`, value],
+            [`spark.kubernetes.executor.label.${key}`, value],
+        );
     }
     for (const [name, value] of Object.entries(spec.env).sort(byKey)) {
-        conf.push([`spark.kubernetes.driverEnv.${name}`, value], [`spark.executorEnv.${name}`, value]);
+        conf.push(
+            [`spark.kubernetes.driverEnv.${name}`, value],
+            [`spark.executorEnv.${name}`, value],
+        );
     }
     for (const [key, value] of Object.entries(spec.conf).sort(byKey)) conf.push([key, value]);
     return conf;

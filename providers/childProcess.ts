@@ -12,16 +12,27 @@ export interface ProcessResult {
 }
 
 /** Runs `argv` with extra environment variables; never rejects. */
-export function runProcess(argv: readonly string[], env: Record<string, string>): Promise<ProcessResult> {
+export function runProcess(
+    argv: readonly string[],
+    env: Record<string, string>,
+): Promise<ProcessResult> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { spawn } = require("child_process") as typeof import("child_process");
     return new Promise((resolve) => {
-        const child = spawn(argv[0], argv.slice(1), { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(argv[0], argv.slice(1), {
+            env: { ...process.env, ...env },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-        child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString("utf8")).slice(-64 * 1024)));
-        child.on("error", (err) => resolve({ code: 127, stdout, stderr: `cannot start ${argv[0]}: ${err.message}` }));
+        child.stderr.on(
+            "data",
+            (chunk: Buffer) => (stderr = (stderr + chunk.toString("utf8")).slice(-64 * 1024)),
+        );
+        child.on("error", (err) =>
+            resolve({ code: 127, stdout, stderr: `cannot start ${argv[0]}: ${err.message}` }),
+        );
         child.on("close", (code) => resolve({ code, stdout, stderr }));
     });
 }
@@ -33,6 +44,12 @@ export function lastLine(text: string): string {
 }
 
 /** Names of the keys whose values differ between two property bags. */
-export function changedKeys(olds: Record<string, unknown>, news: Record<string, unknown>, keys: readonly string[]): string[] {
-    return keys.filter((key) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null));
+export function changedKeys(
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+    keys: readonly string[],
+): string[] {
+    return keys.filter(
+        (key) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null),
+    );
 }

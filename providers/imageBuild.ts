@@ -40,7 +40,15 @@ export interface ImageBuildOutputs extends Omit<BuildProps, "registryPassword"> 
 }
 
 const DIGEST_REF = /^[^\s@]+@sha256:[a-f0-9]{64}$/;
-const REBUILDING_KEYS = ["imageName", "context", "dockerfile", "baseImage", "platform", "registry", "contextHash"];
+const REBUILDING_KEYS = [
+    "imageName",
+    "context",
+    "dockerfile",
+    "baseImage",
+    "platform",
+    "registry",
+    "contextHash",
+];
 
 /** The dynamic provider behind {@link ImageBuild}. */
 export const imageBuildProvider: pulumi.dynamic.ResourceProvider<BuildProps, ImageBuildOutputs> = {
@@ -58,14 +66,20 @@ export const imageBuildProvider: pulumi.dynamic.ResourceProvider<BuildProps, Ima
         const build = await runProcess(["bash", "jobrun/build-image.sh"], env);
         const imageRef = lastLine(build.stdout);
         if (build.code !== 0 || !DIGEST_REF.test(imageRef)) {
-            throw new Error(`image build of ${inputs.imageName} failed (exit ${build.code}):\n${build.stderr.trim().split("\n").slice(-30).join("\n")}`);
+            throw new Error(
+                `image build of ${inputs.imageName} failed (exit ${build.code}):\n${build.stderr.trim().split("\n").slice(-30).join("\n")}`,
+            );
         }
         const { registryPassword: _password, ...recorded } = inputs;
         void _password;
         return { id: imageRef, outs: { ...recorded, imageRef } };
     },
     diff(_id, olds, news) {
-        const replaces = changedKeys(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>, REBUILDING_KEYS);
+        const replaces = changedKeys(
+            olds as unknown as Record<string, unknown>,
+            news as unknown as Record<string, unknown>,
+            REBUILDING_KEYS,
+        );
         return Promise.resolve({ changes: replaces.length > 0, replaces });
     },
     delete() {
@@ -79,6 +93,13 @@ export class ImageBuild extends pulumi.dynamic.Resource {
     declare public readonly imageRef: pulumi.Output<string>;
 
     constructor(name: string, args: ImageBuildInputs, opts?: pulumi.CustomResourceOptions) {
-        super(imageBuildProvider, name, { ...args, imageRef: undefined }, opts, "pyspark-k8s", "ImageBuild");
+        super(
+            imageBuildProvider,
+            name,
+            { ...args, imageRef: undefined },
+            opts,
+            "pyspark-k8s",
+            "ImageBuild",
+        );
     }
 }

@@ -8,7 +8,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { changedKeys, lastLine, runProcess } from "./childProcess";
 
 /** The runner, as run from the project directory (where the engine starts providers). */
-export const RUNNER_ARGV: readonly string[] = ["node", "-r", "ts-node/register/transpile-only", "jobrun/cli.ts"];
+export const RUNNER_ARGV: readonly string[] = [
+    "node",
+    "-r",
+    "ts-node/register/transpile-only",
+    "jobrun/cli.ts",
+];
 
 /** Inputs of a job run; a change to any of them re-runs the job. */
 export interface JobRunInputs {
@@ -37,20 +42,35 @@ export interface JobRunOutputs {
 const REPLACING_KEYS = ["spec", "image", "runId"];
 
 /** The dynamic provider behind {@link JobRun}. */
-export const jobRunProvider: pulumi.dynamic.ResourceProvider<{ spec: string; image: string; runId: string }, JobRunOutputs> = {
+export const jobRunProvider: pulumi.dynamic.ResourceProvider<
+    { spec: string; image: string; runId: string },
+    JobRunOutputs
+> = {
     async create(inputs) {
         const run = await runProcess([...RUNNER_ARGV, "run"], { JOB_RUN_SPEC: inputs.spec });
         if (run.code !== 0) throw new Error(`job run failed:\n${run.stderr.trim()}`);
-        const outcome = JSON.parse(lastLine(run.stdout)) as Omit<JobRunOutputs, "spec" | "image" | "runId">;
+        const outcome = JSON.parse(lastLine(run.stdout)) as Omit<
+            JobRunOutputs,
+            "spec" | "image" | "runId"
+        >;
         return { id: `${outcome.namespace}/${outcome.driverPod}`, outs: { ...inputs, ...outcome } };
     },
     diff(_id, olds, news) {
-        const replaces = changedKeys(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>, REPLACING_KEYS);
-        return Promise.resolve({ changes: replaces.length > 0, replaces, deleteBeforeReplace: true });
+        const replaces = changedKeys(
+            olds as unknown as Record<string, unknown>,
+            news as unknown as Record<string, unknown>,
+            REPLACING_KEYS,
+        );
+        return Promise.resolve({
+            changes: replaces.length > 0,
+            replaces,
+            deleteBeforeReplace: true,
+        });
     },
     async delete(_id, props) {
         const run = await runProcess([...RUNNER_ARGV, "delete"], { JOB_RUN_SPEC: props.spec });
-        if (run.code !== 0) throw new Error(`removing the job's pods failed:\n${run.stderr.trim()}`);
+        if (run.code !== 0)
+            throw new Error(`removing the job's pods failed:\n${run.stderr.trim()}`);
     },
 };
 
@@ -64,10 +84,22 @@ export class JobRun extends pulumi.dynamic.Resource {
     declare public readonly executorsStarted: pulumi.Output<number>;
 
     constructor(name: string, args: JobRunInputs, opts?: pulumi.CustomResourceOptions) {
-        super(jobRunProvider, name, {
-            ...args,
-            driverPod: undefined, namespace: undefined, runTag: undefined, exitCode: undefined,
-            durationSeconds: undefined, result: undefined, executorsStarted: undefined,
-        }, opts, "pyspark-k8s", "JobRun");
+        super(
+            jobRunProvider,
+            name,
+            {
+                ...args,
+                driverPod: undefined,
+                namespace: undefined,
+                runTag: undefined,
+                exitCode: undefined,
+                durationSeconds: undefined,
+                result: undefined,
+                executorsStarted: undefined,
+            },
+            opts,
+            "pyspark-k8s",
+            "JobRun",
+        );
     }
 }

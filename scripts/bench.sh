@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 claim_local "npm run bench"
 trap release_local EXIT
-bash toolchain/build.sh >/dev/null
-bash local/images/images.sh up >/dev/null
-bash local/cluster/cluster.sh up >/dev/null
+bash toolchain/build.sh > /dev/null
+bash local/images/images.sh up > /dev/null
+bash local/cluster/cluster.sh up > /dev/null
 node -r ts-node/register/transpile-only e2e/bench.ts

@@ -13,10 +13,16 @@ claim_local "npm run job ${1:-up}"
 trap release_local EXIT
 
 case "${1:-up}" in
-    down) bring_down_local; exit ;;
+    down)
+        bring_down_local
+        exit
+        ;;
     up) replace=() ;;
     rerun) replace=(--replace '**:JobRun::*') ;;
-    *) echo "npm run job: unknown argument '$1' (allowed: up, rerun, down)" >&2; exit 2 ;;
+    *)
+        echo "npm run job: unknown argument '$1' (allowed: up, rerun, down)" >&2
+        exit 2
+        ;;
 esac
 
 ensure_npm_packages
@@ -29,16 +35,16 @@ export DOCKER=/usr/bin/docker DOCKER_BUILDKIT=0 DOCKER_BUILD_NETWORK=host
 # The project's CLI wrapper: toolchain environment, and a temp dir removed after each run.
 pulumi() { bash toolchain/pulumi.sh "$@"; }
 
-pulumi stack select local >/dev/null 2>&1 || pulumi stack init local
+pulumi stack select local > /dev/null 2>&1 || pulumi stack init local
 runs_before="$(mktemp)" runs_after="$(mktemp)"
 trap 'rm -f "$runs_before" "$runs_after"; release_local' EXIT
-pulumi stack output jobRuns --stack local --json >"$runs_before" 2>/dev/null || true
+pulumi stack output jobRuns --stack local --json > "$runs_before" 2> /dev/null || true
 step "pulumi up -s local${replace[*]:+ (re-running every job)}"
 # --refresh: the local cluster may have been purged since the last run.
 pulumi up --stack local --yes --non-interactive --refresh "${replace[@]}"
 
 step "result"
-pulumi stack output jobRuns --stack local --json >"$runs_after"
+pulumi stack output jobRuns --stack local --json > "$runs_after"
 node -r ts-node/register/transpile-only lib/runReport.ts "$runs_before" "$runs_after"
 printf 'result: %s\n' "$(pulumi stack output result --stack local)"
 echo "the cluster keeps running: npm run job -- down stops it" >&2

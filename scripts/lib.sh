@@ -25,8 +25,14 @@ bring_up_local() {
 bring_down_local() {
     local status=0
     step "stopping the local cluster and the image services"
-    bash local/cluster/cluster.sh down || { echo "cluster down failed" >&2; status=1; }
-    bash local/images/images.sh down || { echo "image services down failed" >&2; status=1; }
+    bash local/cluster/cluster.sh down || {
+        echo "cluster down failed" >&2
+        status=1
+    }
+    bash local/images/images.sh down || {
+        echo "image services down failed" >&2
+        status=1
+    }
     return "$status"
 }
 
@@ -37,9 +43,12 @@ claim_local() {
     local state="${PSK_STATE:-/var/lib/pyspark-k8s}" owner
     mkdir -p "$state"
     LOCAL_LOCK="$state/local.lock"
-    until (set -o noclobber; printf '%s %s\n' "$$" "$*" >"$LOCAL_LOCK") 2>/dev/null; do
-        owner="$(cat "$LOCAL_LOCK" 2>/dev/null || true)"
-        if [ -n "$owner" ] && kill -0 "${owner%% *}" 2>/dev/null; then
+    until (
+        set -o noclobber
+        printf '%s %s\n' "$$" "$*" > "$LOCAL_LOCK"
+    ) 2> /dev/null; do
+        owner="$(cat "$LOCAL_LOCK" 2> /dev/null || true)"
+        if [ -n "$owner" ] && kill -0 "${owner%% *}" 2> /dev/null; then
             echo "the local cluster is in use by pid ${owner%% *} (${owner#* }): wait for it to finish; if that process is not one of ours, remove $LOCAL_LOCK" >&2
             exit 1
         fi
@@ -49,5 +58,5 @@ claim_local() {
 
 # Gives the lock back if this script holds it.
 release_local() {
-    if [ -n "${LOCAL_LOCK:-}" ] && [ "$(cut -d' ' -f1 "$LOCAL_LOCK" 2>/dev/null)" = "$$" ]; then rm -f "$LOCAL_LOCK"; fi
+    if [ -n "${LOCAL_LOCK:-}" ] && [ "$(cut -d' ' -f1 "$LOCAL_LOCK" 2> /dev/null)" = "$$" ]; then rm -f "$LOCAL_LOCK"; fi
 }

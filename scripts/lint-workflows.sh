@@ -14,9 +14,9 @@ if [ ! -x "$bin_dir/actionlint" ]; then
         exit 1
     fi
 fi
-if ! command -v shellcheck >/dev/null 2>&1; then
+if ! command -v shellcheck > /dev/null 2>&1; then
     echo "lint-workflows: shellcheck not found; installing Debian's shellcheck" >&2
-    apt-get update -qq && apt-get install -y -qq shellcheck >/dev/null
+    apt-get update -qq && apt-get install -y -qq shellcheck > /dev/null
 fi
 "$bin_dir/actionlint" -no-color
 echo "actionlint: .github/workflows OK"

@@ -23,7 +23,10 @@ cd "$work/project"
 
 fails=0
 pass() { printf 'PASS %s\n' "$*"; }
-fail() { printf 'FAIL %s\n' "$*"; fails=$((fails + 1)); }
+fail() {
+    printf 'FAIL %s\n' "$*"
+    fails=$((fails + 1))
+}
 
 # The npm packages and the built plugins must be the same versions.
 npm_version() { node -p "require('./node_modules/$1/package.json').version"; }
@@ -40,12 +43,12 @@ kubeconfig="$work/kubeconfig"
     echo "users: [{name: nobody, user: {token: none}}]"
     echo "contexts:"
     for ctx in minikube staging prod psk-local; do echo "- {name: $ctx, context: {cluster: nowhere, user: nobody}}"; done
-} >"$kubeconfig"
+} > "$kubeconfig"
 export KUBECONFIG="$kubeconfig"
 
 preview() { # stack config-file output-file
-    pulumi stack select --create "$1" >/dev/null 2>&1
-    pulumi preview --stack "$1" --config-file "$2" --non-interactive --color never >"$3" 2>&1
+    pulumi stack select --create "$1" > /dev/null 2>&1
+    pulumi preview --stack "$1" --config-file "$2" --non-interactive --color never > "$3" 2>&1
 }
 
 for file in Pulumi.*.yaml; do
@@ -53,10 +56,12 @@ for file in Pulumi.*.yaml; do
     stack="${stack%.yaml}"
     config="$work/$file"
     # Same settings, but the local stack's kubeconfig path points at no cluster too.
-    sed "s|kubeconfig: .*|kubeconfig: $kubeconfig|" "$file" >"$config"
+    sed "s|kubeconfig: .*|kubeconfig: $kubeconfig|" "$file" > "$config"
     out="$work/$stack.preview"
     if ! preview "$stack" "$config" "$out"; then
-        fail "preview -s $stack exited non-zero:"; sed 's/^/     /' "$out"; continue
+        fail "preview -s $stack exited non-zero:"
+        sed 's/^/     /' "$out"
+        continue
     fi
     binding=ClusterRoleBinding
     grep -q "binding: namespace" "$file" && binding=RoleBinding
@@ -69,7 +74,8 @@ for file in Pulumi.*.yaml; do
     if [ -z "$missing" ]; then
         pass "preview -s $stack: $(grep -Eo '[0-9]+ to create' "$out") (image build, RBAC with $binding, job run)"
     else
-        fail "preview -s $stack lacks:$missing"; sed 's/^/     /' "$out"
+        fail "preview -s $stack lacks:$missing"
+        sed 's/^/     /' "$out"
     fi
 done
 
@@ -77,7 +83,7 @@ done
 bad="$work/Pulumi.bad.yaml"
 sed -e 's/^  pyspark-k8s:namespace: .*/  pyspark-k8s:namespace: Bad_Namespace/' \
     -e 's/^        instances: 2$/        instances: 0/' \
-    -e 's/^config:$/config:\n  pyspark-k8s:executors: 5/' -e '/^encryptionsalt:/d' Pulumi.dev.yaml >"$bad"
+    -e 's/^config:$/config:\n  pyspark-k8s:executors: 5/' -e '/^encryptionsalt:/d' Pulumi.dev.yaml > "$bad"
 out="$work/bad.preview"
 if preview bad "$bad" "$out"; then
     fail "preview of a bad config succeeded"
@@ -85,9 +91,11 @@ elif ! grep -q "invalid configuration of stack 'bad': 3 problems, nothing was cr
     || ! grep -q "pyspark-k8s:namespace: namespace must be a DNS-1123 label" "$out" \
     || ! grep -q "pyspark-k8s:jobs.pi.executor.instances: must be at least 1 (got 0)" "$out" \
     || ! grep -q "pyspark-k8s:executors: is not a known setting" "$out"; then
-    fail "bad config: validation message missing:"; sed 's/^/     /' "$out"
+    fail "bad config: validation message missing:"
+    sed 's/^/     /' "$out"
 elif grep -Eq '^ *\+ +(kubernetes|pulumi-nodejs|pyspark-k8s):' "$out"; then
-    fail "bad config registered resources:"; grep -E '^ *\+ ' "$out" | sed 's/^/     /'
+    fail "bad config registered resources:"
+    grep -E '^ *\+ ' "$out" | sed 's/^/     /'
 else
     pass "preview with bad config fails with the validation message and registers nothing"
 fi

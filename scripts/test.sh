@@ -24,9 +24,14 @@ jest_json="$(mktemp --suffix .json)"
 e2e_json="$(mktemp --suffix .json)"
 trap 'rm -f "$pytest_log" "$jest_json" "$e2e_json"' EXIT
 # shellcheck source=toolchain/env.sh
-(. toolchain/env.sh
- python -m pip install --quiet --disable-pip-version-check -r app/requirements-dev.txt
- python -m pytest -q app/tests) | tee "$pytest_log"
+(
+    . toolchain/env.sh
+    python -m pip install --quiet --disable-pip-version-check -r app/requirements-dev.txt
+    python -m pytest -q app/tests
+) | tee "$pytest_log"
+
+step "format check (prettier, 100 columns)"
+npx prettier --check .
 
 step "typecheck (tsc --noEmit)"
 npx tsc --noEmit -p tsconfig.json

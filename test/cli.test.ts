@@ -22,7 +22,10 @@ interface FakePod {
 /** A fake API server: pods whose driver fails or succeeds after a few polls. */
 class FakeApi {
     pods = new Map<string, FakePod>();
-    services = new Map<string, { metadata: { name: string; ownerReferences: { uid: string }[] } }>();
+    services = new Map<
+        string,
+        { metadata: { name: string; ownerReferences: { uid: string }[] } }
+    >();
     unauthorized = 0;
     server: http.Server;
     url = "";
@@ -41,15 +44,35 @@ class FakeApi {
     }
 
     private status(pod: FakePod): unknown {
-        if (pod.gets < 2) return { phase: "Pending", conditions: [{ type: "PodScheduled", status: "True" }] };
-        if (pod.gets < 4) return { phase: "Running", containerStatuses: [{ name: "spark-kubernetes-driver", state: { running: {} } }] };
-        return { phase: this.outcome.exitCode === 0 ? "Succeeded" : "Failed", containerStatuses: [{ name: "spark-kubernetes-driver", state: { terminated: { exitCode: this.outcome.exitCode, reason: this.outcome.reason } } }] };
+        if (pod.gets < 2)
+            return { phase: "Pending", conditions: [{ type: "PodScheduled", status: "True" }] };
+        if (pod.gets < 4)
+            return {
+                phase: "Running",
+                containerStatuses: [{ name: "spark-kubernetes-driver", state: { running: {} } }],
+            };
+        return {
+            phase: this.outcome.exitCode === 0 ? "Succeeded" : "Failed",
+            containerStatuses: [
+                {
+                    name: "spark-kubernetes-driver",
+                    state: {
+                        terminated: {
+                            exitCode: this.outcome.exitCode,
+                            reason: this.outcome.reason,
+                        },
+                    },
+                },
+            ],
+        };
     }
 
     private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
         const url = new URL(req.url ?? "/", this.url);
         const send = (code: number, body: unknown) => {
-            res.writeHead(code, { "Content-Type": typeof body === "string" ? "text/plain" : "application/json" });
+            res.writeHead(code, {
+                "Content-Type": typeof body === "string" ? "text/plain" : "application/json",
+            });
             res.end(typeof body === "string" ? body : JSON.stringify(body));
         };
         let body = "";
@@ -62,7 +85,12 @@ class FakeApi {
                 pod.metadata.uid = `uid-${pod.metadata.name}`;
                 pod.gets = 0;
                 this.pods.set(pod.metadata.name, pod);
-                this.services.set(`${pod.metadata.name}-svc`, { metadata: { name: `${pod.metadata.name}-svc`, ownerReferences: [{ uid: pod.metadata.uid }] } });
+                this.services.set(`${pod.metadata.name}-svc`, {
+                    metadata: {
+                        name: `${pod.metadata.name}-svc`,
+                        ownerReferences: [{ uid: pod.metadata.uid }],
+                    },
+                });
                 return send(201, pod);
             }
             // Only the runner authenticates; spark-submit's stand-in posts without a token.
@@ -70,7 +98,12 @@ class FakeApi {
                 this.unauthorized++;
                 return send(401, { message: "Unauthorized" });
             }
-            const store = kind === "pods" ? this.pods : kind === "services" ? this.services : new Map<string, unknown>();
+            const store =
+                kind === "pods"
+                    ? this.pods
+                    : kind === "services"
+                      ? this.services
+                      : new Map<string, unknown>();
             if (req.method === "GET" && name && sub === "log") return send(200, this.outcome.log);
             if (req.method === "GET" && name) {
                 const pod = this.pods.get(name);
@@ -79,8 +112,17 @@ class FakeApi {
                 return send(200, { metadata: pod.metadata, status: this.status(pod) });
             }
             if (req.method === "GET") {
-                const selector = (url.searchParams.get("labelSelector") ?? "").split(",").filter(Boolean).map((kv) => kv.split("="));
-                const items = [...store.values()].filter((o) => selector.every(([k, v]) => ((o as FakePod).metadata as { labels?: Record<string, string> }).labels?.[k] === v));
+                const selector = (url.searchParams.get("labelSelector") ?? "")
+                    .split(",")
+                    .filter(Boolean)
+                    .map((kv) => kv.split("="));
+                const items = [...store.values()].filter((o) =>
+                    selector.every(
+                        ([k, v]) =>
+                            ((o as FakePod).metadata as { labels?: Record<string, string> })
+                                .labels?.[k] === v,
+                    ),
+                );
                 return send(200, { items });
             }
             if (req.method === "DELETE" && name) {
@@ -99,32 +141,62 @@ function kubeconfig(server: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kc-"));
     kubeconfigDirs.push(dir);
     const file = path.join(dir, "config");
-    fs.writeFileSync(file, [
-        "apiVersion: v1", "kind: Config", "current-context: fake",
-        "clusters: [{name: fake, cluster: {server: \"" + server + "\"}}]",
-        "users: [{name: me, user: {token: " + TOKEN + "}}]",
-        "contexts: [{name: fake, context: {cluster: fake, user: me}}]",
-    ].join("\n"));
+    fs.writeFileSync(
+        file,
+        [
+            "apiVersion: v1",
+            "kind: Config",
+            "current-context: fake",
+            'clusters: [{name: fake, cluster: {server: "' + server + '"}}]',
+            "users: [{name: me, user: {token: " + TOKEN + "}}]",
+            "contexts: [{name: fake, context: {cluster: fake, user: me}}]",
+        ].join("\n"),
+    );
     return file;
 }
 
 function spec(kubeconfigFile: string): Record<string, unknown> {
     return {
-        project: "pyspark-k8s", stack: "test", job: "pi", namespace: "spark", serviceAccountName: "spark-driver",
-        image: `r/j@sha256:${"a".repeat(64)}`, app: "local:///opt/spark/work-dir/app/jobs/pi.py", args: ["2"],
-        driver: { cores: 1, memory: "512m" }, executor: { cores: 1, memory: "512m", instances: 2 },
-        dynamicAllocation: { enabled: false, minExecutors: 0, maxExecutors: 4 }, labels: {}, conf: {}, env: {},
-        resultPattern: "Pi is roughly [0-9.]+", startTimeoutSeconds: 20, runTimeoutSeconds: 60, runId: "1",
+        project: "pyspark-k8s",
+        stack: "test",
+        job: "pi",
+        namespace: "spark",
+        serviceAccountName: "spark-driver",
+        image: `r/j@sha256:${"a".repeat(64)}`,
+        app: "local:///opt/spark/work-dir/app/jobs/pi.py",
+        args: ["2"],
+        driver: { cores: 1, memory: "512m" },
+        executor: { cores: 1, memory: "512m", instances: 2 },
+        dynamicAllocation: { enabled: false, minExecutors: 0, maxExecutors: 4 },
+        labels: {},
+        conf: {},
+        env: {},
+        resultPattern: "Pi is roughly [0-9.]+",
+        startTimeoutSeconds: 20,
+        runTimeoutSeconds: 60,
+        runId: "1",
         cluster: { kubeconfig: kubeconfigFile },
     };
 }
 
-function runCli(mode: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(
+    mode: string,
+    env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "jobrun/cli.ts", mode], {
-            cwd: ROOT,
-            env: { ...process.env, SPARK_SUBMIT: path.join(__dirname, "fixtures", "fake-spark-submit.js"), JOB_RUN_POLL_MS: "50", ...env },
-        });
+        const child = spawn(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", "jobrun/cli.ts", mode],
+            {
+                cwd: ROOT,
+                env: {
+                    ...process.env,
+                    SPARK_SUBMIT: path.join(__dirname, "fixtures", "fake-spark-submit.js"),
+                    JOB_RUN_POLL_MS: "50",
+                    ...env,
+                },
+            },
+        );
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -138,28 +210,55 @@ describe("jobrun/cli.ts", () => {
     afterEach(() => api.stop());
 
     it("run: prints the outcome as JSON when the driver succeeds", async () => {
-        api = new FakeApi({ exitCode: 0, reason: "Completed", log: "INFO x\nPi is roughly 3.14159\n" });
+        api = new FakeApi({
+            exitCode: 0,
+            reason: "Completed",
+            log: "INFO x\nPi is roughly 3.14159\n",
+        });
         await api.start();
         const kc = kubeconfig(api.url);
-        const out = await runCli("run", { JOB_RUN_SPEC: JSON.stringify(spec(kc)), FAKE_API_URL: api.url });
+        const out = await runCli("run", {
+            JOB_RUN_SPEC: JSON.stringify(spec(kc)),
+            FAKE_API_URL: api.url,
+        });
         expect(out.stderr).toContain("[jobrun] submitting pi as driver pod spark/pi-");
         expect(out.code).toBe(0);
         const outcome = JSON.parse(out.stdout.trim().split("\n").pop() ?? "");
-        expect(outcome).toMatchObject({ namespace: "spark", exitCode: 0, result: "Pi is roughly 3.14159" });
+        expect(outcome).toMatchObject({
+            namespace: "spark",
+            exitCode: 0,
+            result: "Pi is roughly 3.14159",
+        });
         expect(outcome.driverPod).toMatch(/^pi-[a-z0-9]{1,10}-driver$/);
         expect(api.pods.has(outcome.driverPod)).toBe(true);
         expect(api.unauthorized).toBe(0);
         // spark-submit got the kubeconfig and the per-run names.
         const args = (api.pods.get(outcome.driverPod) as unknown as { args: string[] }).args;
-        expect(args).toEqual(expect.arrayContaining(["--master", api.url.replace("http://", "k8s://http://"), `spark.kubernetes.driver.pod.name=${outcome.driverPod}`]));
+        expect(args).toEqual(
+            expect.arrayContaining([
+                "--master",
+                api.url.replace("http://", "k8s://http://"),
+                `spark.kubernetes.driver.pod.name=${outcome.driverPod}`,
+            ]),
+        );
     });
 
     it("run: exits 1 with the driver's exit code and Python error when the driver failed but spark-submit exited 0", async () => {
-        api = new FakeApi({ exitCode: 1, reason: "Error", log: "Traceback (most recent call last):\n  File \"pi.py\"\nValueError: boom\n" });
+        api = new FakeApi({
+            exitCode: 1,
+            reason: "Error",
+            log: 'Traceback (most recent call last):\n  File "pi.py"\nValueError: boom\n',
+        });
         await api.start();
-        const out = await runCli("run", { JOB_RUN_SPEC: JSON.stringify(spec(kubeconfig(api.url))), FAKE_API_URL: api.url, FAKE_SUBMIT_EXIT: "0" });
+        const out = await runCli("run", {
+            JOB_RUN_SPEC: JSON.stringify(spec(kubeconfig(api.url))),
+            FAKE_API_URL: api.url,
+            FAKE_SUBMIT_EXIT: "0",
+        });
         expect(out.code).toBe(1);
-        expect(out.stderr).toMatch(/driver pod spark\/pi-[a-z0-9]+-driver failed with exit code 1 \(Error\)/);
+        expect(out.stderr).toMatch(
+            /driver pod spark\/pi-[a-z0-9]+-driver failed with exit code 1 \(Error\)/,
+        );
         expect(out.stderr).toContain("python error: ValueError: boom");
         expect(out.stdout).toBe("");
         expect(api.pods.size).toBe(0);
@@ -169,20 +268,31 @@ describe("jobrun/cli.ts", () => {
     it("run: reports spark-submit's refusal", async () => {
         api = new FakeApi({ exitCode: 0, reason: "Completed", log: "" });
         await api.start();
-        const out = await runCli("run", { JOB_RUN_SPEC: JSON.stringify(spec(kubeconfig(api.url))), FAKE_API_URL: api.url, FAKE_SUBMIT_REFUSE: 'serviceaccount "spark-driver" not found' });
+        const out = await runCli("run", {
+            JOB_RUN_SPEC: JSON.stringify(spec(kubeconfig(api.url))),
+            FAKE_API_URL: api.url,
+            FAKE_SUBMIT_REFUSE: 'serviceaccount "spark-driver" not found',
+        });
         expect(out.code).toBe(1);
-        expect(out.stderr).toMatch(/spark-submit exited with code 1 before the driver pod existed:\nserviceaccount "spark-driver" not found/);
+        expect(out.stderr).toMatch(
+            /spark-submit exited with code 1 before the driver pod existed:\nserviceaccount "spark-driver" not found/,
+        );
     });
 
     it("delete: removes the job's pods and the services they own", async () => {
         api = new FakeApi({ exitCode: 0, reason: "Completed", log: "Pi is roughly 3.1\n" });
         await api.start();
-        const env = { JOB_RUN_SPEC: JSON.stringify(spec(kubeconfig(api.url))), FAKE_API_URL: api.url };
+        const env = {
+            JOB_RUN_SPEC: JSON.stringify(spec(kubeconfig(api.url))),
+            FAKE_API_URL: api.url,
+        };
         expect((await runCli("run", env)).code).toBe(0);
         expect(api.pods.size).toBe(1);
         const out = await runCli("delete", env);
         expect(out.code).toBe(0);
-        expect(out.stderr).toContain("[jobrun] job pi: removed 1 pods, 1 services, 0 configmaps, 0 persistentvolumeclaims");
+        expect(out.stderr).toContain(
+            "[jobrun] job pi: removed 1 pods, 1 services, 0 configmaps, 0 persistentvolumeclaims",
+        );
         expect(api.pods.size).toBe(0);
         expect(api.services.size).toBe(0);
     });

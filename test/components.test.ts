@@ -3,14 +3,23 @@ import * as pulumi from "@pulumi/pulumi";
 import { Registered, only, recordResources, secretValue, settle, valueOf } from "./mocks";
 
 // Mocks must be in place before any resource class is used.
-const outcome = { driverPod: "pi-abc-driver", namespace: "spark", runTag: "abc", exitCode: 0, durationSeconds: 42.5, result: "Pi is roughly 3.14159", executorsStarted: 2 };
+const outcome = {
+    driverPod: "pi-abc-driver",
+    namespace: "spark",
+    runTag: "abc",
+    exitCode: 0,
+    durationSeconds: 42.5,
+    result: "Pi is roughly 3.14159",
+    executorsStarted: 2,
+};
 const DIGEST_REF = `127.0.0.1:5000/jobs@sha256:${"b".repeat(64)}`;
 const JOB_RUN = "pulumi-nodejs:dynamic/pyspark-k8s:JobRun";
 const IMAGE_BUILD = "pulumi-nodejs:dynamic/pyspark-k8s:ImageBuild";
 const registered: Registered[] = recordResources((args) => {
     if (args.type === JOB_RUN) return outcome;
     if (args.type === IMAGE_BUILD) return { imageRef: DIGEST_REF };
-    if (args.type === "docker:index/image:Image") return { repoDigest: `registry.example.com/data/jobs@sha256:${"c".repeat(64)}` };
+    if (args.type === "docker:index/image:Image")
+        return { repoDigest: `registry.example.com/data/jobs@sha256:${"c".repeat(64)}` };
     return undefined;
 });
 
@@ -21,11 +30,18 @@ import { validateStackConfig } from "../lib/config";
 
 beforeEach(() => registered.splice(0));
 
-const childOf = (r: Registered, type: string, name: string) => r.parentUrn.endsWith(`${type}::${name}`);
+const childOf = (r: Registered, type: string, name: string) =>
+    r.parentUrn.endsWith(`${type}::${name}`);
 
 describe("SparkRbac", () => {
     it("creates namespace, service account, cluster role and cluster role binding, all children of the component", async () => {
-        const rbac = new SparkRbac("spark", { namespace: "spark-jobs", createNamespace: true, serviceAccountName: "spark-driver", binding: "cluster", labels: { team: "data" } });
+        const rbac = new SparkRbac("spark", {
+            namespace: "spark-jobs",
+            createNamespace: true,
+            serviceAccountName: "spark-driver",
+            binding: "cluster",
+            labels: { team: "data" },
+        });
         expect(await valueOf(rbac.namespace)).toBe("spark-jobs");
         expect(await valueOf(rbac.serviceAccountName)).toBe("spark-driver");
         await settle();
@@ -33,42 +49,108 @@ describe("SparkRbac", () => {
         const ns = only(registered, "kubernetes:core/v1:Namespace", "spark-ns");
         expect(ns.inputs.metadata).toEqual({ name: "spark-jobs", labels: { team: "data" } });
         const sa = only(registered, "kubernetes:core/v1:ServiceAccount", "spark-sa");
-        expect(sa.inputs.metadata).toEqual({ name: "spark-driver", namespace: "spark-jobs", labels: { team: "data" } });
-        const role = only(registered, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "spark-role");
-        expect(role.inputs.rules).toEqual([{
-            apiGroups: [""],
-            resources: ["pods", "services", "configmaps", "persistentvolumeclaims"],
-            verbs: ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"],
-        }]);
+        expect(sa.inputs.metadata).toEqual({
+            name: "spark-driver",
+            namespace: "spark-jobs",
+            labels: { team: "data" },
+        });
+        const role = only(
+            registered,
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+            "spark-role",
+        );
+        expect(role.inputs.rules).toEqual([
+            {
+                apiGroups: [""],
+                resources: ["pods", "services", "configmaps", "persistentvolumeclaims"],
+                verbs: [
+                    "get",
+                    "list",
+                    "watch",
+                    "create",
+                    "update",
+                    "patch",
+                    "delete",
+                    "deletecollection",
+                ],
+            },
+        ]);
         expect(role.inputs.rules[0].verbs).not.toContain("post");
-        const binding = only(registered, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "spark-binding");
-        expect(binding.inputs.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "spark-role-abc123" });
-        expect(binding.inputs.subjects).toEqual([{ kind: "ServiceAccount", name: "spark-driver", namespace: "spark-jobs" }]);
-        expect(registered.filter((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")).toHaveLength(0);
-        for (const child of [ns, sa, role, binding]) expect(childOf(child, "pyspark-k8s:rbac:SparkRbac", "spark")).toBe(true);
+        const binding = only(
+            registered,
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+            "spark-binding",
+        );
+        expect(binding.inputs.roleRef).toEqual({
+            apiGroup: "rbac.authorization.k8s.io",
+            kind: "ClusterRole",
+            name: "spark-role-abc123",
+        });
+        expect(binding.inputs.subjects).toEqual([
+            { kind: "ServiceAccount", name: "spark-driver", namespace: "spark-jobs" },
+        ]);
+        expect(
+            registered.filter(
+                (r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+            ),
+        ).toHaveLength(0);
+        for (const child of [ns, sa, role, binding])
+            expect(childOf(child, "pyspark-k8s:rbac:SparkRbac", "spark")).toBe(true);
         expect(rbac.bindingKind).toBe("ClusterRoleBinding");
     });
 
     it("binds with a namespaced RoleBinding for least privilege, and leaves an existing namespace alone", async () => {
-        const rbac = new SparkRbac("prod", { namespace: "spark-prod", createNamespace: false, serviceAccountName: "runner", binding: "namespace" });
+        const rbac = new SparkRbac("prod", {
+            namespace: "spark-prod",
+            createNamespace: false,
+            serviceAccountName: "runner",
+            binding: "namespace",
+        });
         await valueOf(rbac.bindingName);
         await settle();
         expect(registered.filter((r) => r.type === "kubernetes:core/v1:Namespace")).toHaveLength(0);
-        expect(registered.filter((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")).toHaveLength(0);
-        const binding = only(registered, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "prod-binding");
+        expect(
+            registered.filter(
+                (r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+            ),
+        ).toHaveLength(0);
+        const binding = only(
+            registered,
+            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+            "prod-binding",
+        );
         expect(binding.inputs.metadata.namespace).toBe("spark-prod");
-        expect(binding.inputs.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "prod-role-abc123" });
-        expect(binding.inputs.subjects).toEqual([{ kind: "ServiceAccount", name: "runner", namespace: "spark-prod" }]);
-        expect(only(registered, "kubernetes:core/v1:ServiceAccount").inputs.metadata.namespace).toBe("spark-prod");
+        expect(binding.inputs.roleRef).toEqual({
+            apiGroup: "rbac.authorization.k8s.io",
+            kind: "ClusterRole",
+            name: "prod-role-abc123",
+        });
+        expect(binding.inputs.subjects).toEqual([
+            { kind: "ServiceAccount", name: "runner", namespace: "spark-prod" },
+        ]);
+        expect(
+            only(registered, "kubernetes:core/v1:ServiceAccount").inputs.metadata.namespace,
+        ).toBe("spark-prod");
         expect(rbac.bindingKind).toBe("RoleBinding");
     });
 
     it("passes the provider from opts to every child", async () => {
         const provider = new k8s.Provider("cluster", { context: "ctx" });
-        const rbac = new SparkRbac("p", { namespace: "ns", createNamespace: true, serviceAccountName: "sa", binding: "cluster" }, { providers: { kubernetes: provider } });
+        const rbac = new SparkRbac(
+            "p",
+            {
+                namespace: "ns",
+                createNamespace: true,
+                serviceAccountName: "sa",
+                binding: "cluster",
+            },
+            { providers: { kubernetes: provider } },
+        );
         await valueOf(rbac.bindingName);
         await settle();
-        const children = registered.filter((r) => r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes");
+        const children = registered.filter(
+            (r) => r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes",
+        );
         expect(children).toHaveLength(4);
         for (const child of children) expect(child.provider).toMatch(/::cluster::cluster-id$/);
     });
@@ -77,30 +159,65 @@ describe("SparkRbac", () => {
 describe("JobImage", () => {
     it("builds and pushes with the Docker provider and outputs the digest reference", async () => {
         const image = new JobImage("img", {
-            source: { mode: "docker", registry: "registry.example.com", repository: "data/jobs", tag: "v1", baseImage: "apache/spark:3.5.7-python3", context: "app", dockerfile: "app/Dockerfile", platform: "linux/amd64" },
+            source: {
+                mode: "docker",
+                registry: "registry.example.com",
+                repository: "data/jobs",
+                tag: "v1",
+                baseImage: "apache/spark:3.5.7-python3",
+                context: "app",
+                dockerfile: "app/Dockerfile",
+                platform: "linux/amd64",
+            },
             registryUsername: "deployer",
             registryPassword: pulumi.secret("s3cret"),
         });
-        expect(await valueOf(image.imageRef)).toBe(`registry.example.com/data/jobs@sha256:${"c".repeat(64)}`);
+        expect(await valueOf(image.imageRef)).toBe(
+            `registry.example.com/data/jobs@sha256:${"c".repeat(64)}`,
+        );
         const built = only(registered, "docker:index/image:Image", "img-image");
         expect(built.inputs.imageName).toBe("registry.example.com/data/jobs:v1");
-        expect(built.inputs.build).toEqual({ context: "app", dockerfile: "app/Dockerfile", platform: "linux/amd64", args: { SPARK_BASE_IMAGE: "apache/spark:3.5.7-python3" } });
+        expect(built.inputs.build).toEqual({
+            context: "app",
+            dockerfile: "app/Dockerfile",
+            platform: "linux/amd64",
+            args: { SPARK_BASE_IMAGE: "apache/spark:3.5.7-python3" },
+        });
         // The password makes the whole registry block a secret in state.
-        expect(secretValue(built.inputs.registry)).toEqual({ server: "registry.example.com", username: "deployer", password: "s3cret" });
+        expect(secretValue(built.inputs.registry)).toEqual({
+            server: "registry.example.com",
+            username: "deployer",
+            password: "s3cret",
+        });
         expect(childOf(built, "pyspark-k8s:image:JobImage", "img")).toBe(true);
     });
 
     it("builds with the docker CLI through a dynamic resource, the password a secret input only", async () => {
         const image = new JobImage("cli", {
-            source: { mode: "cli", registry: "127.0.0.1:5000", repository: "jobs", tag: "local", baseImage: "127.0.0.1:5000/spark-py:3.5.7", context: "app", dockerfile: "app/Dockerfile", platform: "linux/amd64" },
+            source: {
+                mode: "cli",
+                registry: "127.0.0.1:5000",
+                repository: "jobs",
+                tag: "local",
+                baseImage: "127.0.0.1:5000/spark-py:3.5.7",
+                context: "app",
+                dockerfile: "app/Dockerfile",
+                platform: "linux/amd64",
+            },
             registryUsername: "u",
             registryPassword: pulumi.secret("hunter2"),
         });
         expect(await valueOf(image.imageRef)).toBe(DIGEST_REF);
         const build = only(registered, IMAGE_BUILD, "cli-build");
         expect(build.inputs).toMatchObject({
-            imageName: "127.0.0.1:5000/jobs:local", context: "app", dockerfile: "app/Dockerfile", baseImage: "127.0.0.1:5000/spark-py:3.5.7",
-            platform: "linux/amd64", registry: "127.0.0.1:5000", registryUsername: "u", contextHash: expect.stringMatching(/^[a-f0-9]{64}$/),
+            imageName: "127.0.0.1:5000/jobs:local",
+            context: "app",
+            dockerfile: "app/Dockerfile",
+            baseImage: "127.0.0.1:5000/spark-py:3.5.7",
+            platform: "linux/amd64",
+            registry: "127.0.0.1:5000",
+            registryUsername: "u",
+            contextHash: expect.stringMatching(/^[a-f0-9]{64}$/),
         });
         expect(secretValue(build.inputs.registryPassword)).toBe("hunter2");
         expect(build.inputs.__provider).not.toContain("hunter2");
@@ -119,11 +236,26 @@ describe("JobImage", () => {
 describe("SparkJob", () => {
     const job = validateStackConfig({
         image: { mode: "existing", ref: DIGEST_REF },
-        jobs: { pi: { app: "jobs/pi.py", args: ["4"], executor: { instances: 3 }, resultPattern: "Pi is roughly [0-9.]+", runId: 2, env: { MODE: "fast" } } },
+        jobs: {
+            pi: {
+                app: "jobs/pi.py",
+                args: ["4"],
+                executor: { instances: 3 },
+                resultPattern: "Pi is roughly [0-9.]+",
+                runId: 2,
+                env: { MODE: "fast" },
+            },
+        },
     }).jobs.pi;
 
     it("records the run's outcome and passes the full job spec, image and runId to the run", async () => {
-        const sparkJob = new SparkJob("pi", { job, namespace: "spark", serviceAccountName: "spark-driver", image: DIGEST_REF, cluster: { kubeconfig: "~/.kube/config", context: "minikube" } });
+        const sparkJob = new SparkJob("pi", {
+            job,
+            namespace: "spark",
+            serviceAccountName: "spark-driver",
+            image: DIGEST_REF,
+            cluster: { kubeconfig: "~/.kube/config", context: "minikube" },
+        });
         expect(await valueOf(sparkJob.result)).toBe("Pi is roughly 3.14159");
         expect(await valueOf(sparkJob.driverPod)).toBe("pi-abc-driver");
         expect(await valueOf(sparkJob.exitCode)).toBe(0);

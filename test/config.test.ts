@@ -11,7 +11,10 @@ function problemsOf(raw: Record<string, unknown>): string[] {
         validateStackConfig(raw, "test");
     } catch (err) {
         expect(err).toBeInstanceOf(ConfigError);
-        return (err as ConfigError).problems.map((p) => `${p.key}: ${p.message}${p.value === undefined ? "" : ` <${JSON.stringify(p.value)}>`}`);
+        return (err as ConfigError).problems.map(
+            (p) =>
+                `${p.key}: ${p.message}${p.value === undefined ? "" : ` <${JSON.stringify(p.value)}>`}`,
+        );
     }
     throw new Error("expected a ConfigError");
 }
@@ -32,13 +35,26 @@ describe("validateStackConfig", () => {
     });
 
     it("defaults a built image to the official Spark Python base image", () => {
-        const config = validateStackConfig({ ...minimal(), image: { mode: "docker", registry: "registry.example.com", repository: "org/jobs" } });
-        expect(config.image).toMatchObject({ mode: "docker", tag: "latest", context: "app", dockerfile: "app/Dockerfile" });
-        expect(config.image.mode !== "existing" && config.image.baseImage).toMatch(/^apache\/spark:[0-9.]+-.*python3/);
+        const config = validateStackConfig({
+            ...minimal(),
+            image: { mode: "docker", registry: "registry.example.com", repository: "org/jobs" },
+        });
+        expect(config.image).toMatchObject({
+            mode: "docker",
+            tag: "latest",
+            context: "app",
+            dockerfile: "app/Dockerfile",
+        });
+        expect(config.image.mode !== "existing" && config.image.baseImage).toMatch(
+            /^apache\/spark:[0-9.]+-.*python3/,
+        );
     });
 
     it("turns a numeric runId into a string", () => {
-        expect(validateStackConfig({ ...minimal(), jobs: { pi: { app: "a.py", runId: 7 } } }).jobs.pi.runId).toBe("7");
+        expect(
+            validateStackConfig({ ...minimal(), jobs: { pi: { app: "a.py", runId: 7 } } }).jobs.pi
+                .runId,
+        ).toBe("7");
     });
 
     it("reports every problem at once, with key, value and what is allowed", () => {
@@ -58,23 +74,41 @@ describe("validateStackConfig", () => {
                 "Bad.Name": { app: "x.py" },
             },
         });
-        expect(problems).toEqual(expect.arrayContaining([
-            expect.stringMatching(/^pyspark-k8s:namespace: .*DNS-1123 label.* <"Spark_Jobs">$/),
-            expect.stringMatching(/^pyspark-k8s:colour: is not a known setting; allowed here: cluster, namespace, .*jobs$/),
-            expect.stringMatching(/^pyspark-k8s:cluster.master: .*port is required.* <"k8s:\/\/https:\/\/10.0.0.1">$/),
-            expect.stringMatching(/^pyspark-k8s:image.repository: is required/),
-            expect.stringMatching(/^pyspark-k8s:jobs.pi.executor.instances: must be at least 1 <-2>$/),
-            expect.stringMatching(/^pyspark-k8s:jobs.pi.executor.memory: must be a Spark memory size.* <"lots">$/),
-            expect.stringMatching(/^pyspark-k8s:jobs.pi.driver.memory: must be at least 450m.* <"256m">$/),
-            expect.stringMatching(/^pyspark-k8s:jobs.pi.conf.spark.kubernetes.namespace: is set by the program; use namespace instead <"other">$/),
-            expect.stringMatching(/^pyspark-k8s:jobs.pi.typo: is not a known setting; allowed here: app, args/),
-            expect.stringMatching(/^pyspark-k8s:jobs.Bad.Name: .*DNS-1123 label/),
-        ]));
+        expect(problems).toEqual(
+            expect.arrayContaining([
+                expect.stringMatching(/^pyspark-k8s:namespace: .*DNS-1123 label.* <"Spark_Jobs">$/),
+                expect.stringMatching(
+                    /^pyspark-k8s:colour: is not a known setting; allowed here: cluster, namespace, .*jobs$/,
+                ),
+                expect.stringMatching(
+                    /^pyspark-k8s:cluster.master: .*port is required.* <"k8s:\/\/https:\/\/10.0.0.1">$/,
+                ),
+                expect.stringMatching(/^pyspark-k8s:image.repository: is required/),
+                expect.stringMatching(
+                    /^pyspark-k8s:jobs.pi.executor.instances: must be at least 1 <-2>$/,
+                ),
+                expect.stringMatching(
+                    /^pyspark-k8s:jobs.pi.executor.memory: must be a Spark memory size.* <"lots">$/,
+                ),
+                expect.stringMatching(
+                    /^pyspark-k8s:jobs.pi.driver.memory: must be at least 450m.* <"256m">$/,
+                ),
+                expect.stringMatching(
+                    /^pyspark-k8s:jobs.pi.conf.spark.kubernetes.namespace: is set by the program; use namespace instead <"other">$/,
+                ),
+                expect.stringMatching(
+                    /^pyspark-k8s:jobs.pi.typo: is not a known setting; allowed here: app, args/,
+                ),
+                expect.stringMatching(/^pyspark-k8s:jobs.Bad.Name: .*DNS-1123 label/),
+            ]),
+        );
         expect(problems).toHaveLength(10);
     });
 
     it("says nothing was created, in one message naming the stack", () => {
-        expect(() => validateStackConfig({ jobs: {} }, "prod")).toThrow(/^invalid configuration of stack 'prod': 2 problems, nothing was created:\n  - pyspark-k8s:image: /);
+        expect(() => validateStackConfig({ jobs: {} }, "prod")).toThrow(
+            /^invalid configuration of stack 'prod': 2 problems, nothing was created:\n  - pyspark-k8s:image: /,
+        );
     });
 
     it.each([
@@ -82,51 +116,122 @@ describe("validateStackConfig", () => {
         [{ instances: 2.5 }, /executor.instances: must be a whole number/],
         [{ cores: 0 }, /executor.cores: must be at least 1/],
         [{ memory: "2 g" }, /executor.memory: must be a Spark memory size/],
-        [{ coreRequest: "lots" }, /executor.coreRequest: must be a positive Kubernetes CPU quantity/],
+        [
+            { coreRequest: "lots" },
+            /executor.coreRequest: must be a positive Kubernetes CPU quantity/,
+        ],
         [{ memoryOverhead: "-1m" }, /executor.memoryOverhead: must be a Spark memory size/],
     ])("rejects executor %j", (executor, pattern) => {
-        expect(problemsOf({ ...minimal(), jobs: { pi: { app: "a.py", executor } } }).join("\n")).toMatch(pattern);
+        expect(
+            problemsOf({ ...minimal(), jobs: { pi: { app: "a.py", executor } } }).join("\n"),
+        ).toMatch(pattern);
     });
 
     it.each([
-        ["an image not pinned by digest", { mode: "existing", ref: "registry.example.com/jobs:latest" }, /image.ref: must be pinned by digest/],
-        ["an unknown mode", { mode: "kaniko" }, /image.mode: must have mode 'docker'.*'cli'.*'existing'/],
-        ["a missing repository", { mode: "cli", registry: "127.0.0.1:5000" }, /image.repository: is required/],
-        ["a bad registry host", { mode: "cli", registry: "https://x", repository: "a" }, /image.registry: must be a registry host/],
-        ["an upper-case repository", { mode: "docker", registry: "registry.example.com", repository: "Org/Jobs" }, /image.repository: must be lower-case/],
+        [
+            "an image not pinned by digest",
+            { mode: "existing", ref: "registry.example.com/jobs:latest" },
+            /image.ref: must be pinned by digest/,
+        ],
+        [
+            "an unknown mode",
+            { mode: "kaniko" },
+            /image.mode: must have mode 'docker'.*'cli'.*'existing'/,
+        ],
+        [
+            "a missing repository",
+            { mode: "cli", registry: "127.0.0.1:5000" },
+            /image.repository: is required/,
+        ],
+        [
+            "a bad registry host",
+            { mode: "cli", registry: "https://x", repository: "a" },
+            /image.registry: must be a registry host/,
+        ],
+        [
+            "an upper-case repository",
+            { mode: "docker", registry: "registry.example.com", repository: "Org/Jobs" },
+            /image.repository: must be lower-case/,
+        ],
     ])("rejects %s", (_what, image, pattern) => {
         expect(problemsOf({ ...minimal(), image }).join("\n")).toMatch(pattern);
     });
 
     it("rejects a master URL without port and accepts one with", () => {
-        expect(problemsOf({ ...minimal(), cluster: { master: "k8s://https://api.example.com" } }).join("\n")).toMatch(/cluster.master/);
-        expect(validateStackConfig({ ...minimal(), cluster: { master: "k8s://https://api.example.com:6443" } }).cluster.master).toBe("k8s://https://api.example.com:6443");
+        expect(
+            problemsOf({ ...minimal(), cluster: { master: "k8s://https://api.example.com" } }).join(
+                "\n",
+            ),
+        ).toMatch(/cluster.master/);
+        expect(
+            validateStackConfig({
+                ...minimal(),
+                cluster: { master: "k8s://https://api.example.com:6443" },
+            }).cluster.master,
+        ).toBe("k8s://https://api.example.com:6443");
     });
 
     it("rejects an unknown binding mode, listing the allowed ones", () => {
-        expect(problemsOf({ ...minimal(), rbac: { binding: "global" } }).join("\n")).toMatch(/rbac.binding: must be 'cluster' .* or 'namespace'/);
+        expect(problemsOf({ ...minimal(), rbac: { binding: "global" } }).join("\n")).toMatch(
+            /rbac.binding: must be 'cluster' .* or 'namespace'/,
+        );
     });
 
     it("rejects job names that cannot prefix pod names", () => {
-        expect(problemsOf({ ...minimal(), jobs: { ["a".repeat(31)]: { app: "a.py" } } }).join("\n")).toMatch(/at most 30 characters/);
+        expect(
+            problemsOf({ ...minimal(), jobs: { ["a".repeat(31)]: { app: "a.py" } } }).join("\n"),
+        ).toMatch(/at most 30 characters/);
     });
 
     it("rejects invalid labels, env names and result patterns", () => {
-        const problems = problemsOf({ ...minimal(), jobs: { pi: { app: "a.py", labels: { "team": "-bad-" }, env: { "1X": "v" }, resultPattern: "(" } } }).join("\n");
+        const problems = problemsOf({
+            ...minimal(),
+            jobs: {
+                pi: {
+                    app: "a.py",
+                    labels: { team: "-bad-" },
+                    env: { "1X": "v" },
+                    resultPattern: "(",
+                },
+            },
+        }).join("\n");
         expect(problems).toMatch(/jobs.pi.labels.team: label values/);
-        expect(problems).toMatch(/jobs.pi.env.1X: .*environment variable names|jobs.pi.env: .*environment variable names/);
-        expect(problems).toMatch(/jobs.pi.resultPattern: must be a valid JavaScript regular expression/);
+        expect(problems).toMatch(
+            /jobs.pi.env.1X: .*environment variable names|jobs.pi.env: .*environment variable names/,
+        );
+        expect(problems).toMatch(
+            /jobs.pi.resultPattern: must be a valid JavaScript regular expression/,
+        );
     });
 
     it("checks dynamic allocation bounds", () => {
-        const problems = problemsOf({ ...minimal(), jobs: { pi: { app: "a.py", executor: { instances: 9 }, dynamicAllocation: { enabled: true, minExecutors: 5, maxExecutors: 3 } } } }).join("\n");
-        expect(problems).toMatch(/dynamicAllocation.minExecutors: must not exceed maxExecutors \(3\)/);
-        expect(problems).toMatch(/executor.instances: .*between minExecutors \(5\) and maxExecutors \(3\)/);
+        const problems = problemsOf({
+            ...minimal(),
+            jobs: {
+                pi: {
+                    app: "a.py",
+                    executor: { instances: 9 },
+                    dynamicAllocation: { enabled: true, minExecutors: 5, maxExecutors: 3 },
+                },
+            },
+        }).join("\n");
+        expect(problems).toMatch(
+            /dynamicAllocation.minExecutors: must not exceed maxExecutors \(3\)/,
+        );
+        expect(problems).toMatch(
+            /executor.instances: .*between minExecutors \(5\) and maxExecutors \(3\)/,
+        );
     });
 
     it("requires registry credentials in pairs and never echoes the password", () => {
-        const problems = problemsOf({ ...minimal(), image: { mode: "docker", registry: "registry.example.com", repository: "a" }, registryPassword: "hunter2" });
-        expect(problems.join("\n")).toMatch(/registryUsername: registryUsername and registryPassword go together/);
+        const problems = problemsOf({
+            ...minimal(),
+            image: { mode: "docker", registry: "registry.example.com", repository: "a" },
+            registryPassword: "hunter2",
+        });
+        expect(problems.join("\n")).toMatch(
+            /registryUsername: registryUsername and registryPassword go together/,
+        );
         expect(problems.join("\n")).not.toContain("hunter2");
         const empty = problemsOf({ ...minimal(), registryUsername: "u", registryPassword: "" });
         expect(empty.join("\n")).toContain("[secret]");
@@ -138,7 +243,9 @@ describe("validateStackConfig", () => {
             cluster: { capacity: { cpu: "4", memory: "1814Mi" } },
             jobs: { pi: { app: "a.py", executor: { instances: 5 } } },
         }).join("\n");
-        expect(problems).toMatch(/jobs.pi: its 6 pods request 5376Mi of memory but cluster.capacity.memory is 1814Mi/);
+        expect(problems).toMatch(
+            /jobs.pi: its 6 pods request 5376Mi of memory but cluster.capacity.memory is 1814Mi/,
+        );
         expect(problems).toMatch(/jobs.pi: its 6 pods request 6 CPU but cluster.capacity.cpu is 4/);
     });
 });
@@ -148,12 +255,30 @@ describe("jobFootprint", () => {
         expect(memoryOverheadMiB("512m", undefined)).toBe(384);
         expect(memoryOverheadMiB("8g", undefined)).toBe(819);
         expect(memoryOverheadMiB("8g", "1g")).toBe(1024);
-        const job = validateStackConfig({ ...minimal(), jobs: { pi: { app: "a.py", driver: { memoryOverhead: "128m" }, executor: { instances: 2, memoryOverhead: "64m", coreRequest: "500m" } } } }).jobs.pi;
+        const job = validateStackConfig({
+            ...minimal(),
+            jobs: {
+                pi: {
+                    app: "a.py",
+                    driver: { memoryOverhead: "128m" },
+                    executor: { instances: 2, memoryOverhead: "64m", coreRequest: "500m" },
+                },
+            },
+        }).jobs.pi;
         expect(jobFootprint(job)).toEqual({ pods: 3, memoryMiB: 640 + 2 * 576, cpu: 2 });
     });
 
     it("counts maxExecutors under dynamic allocation", () => {
-        const job = validateStackConfig({ ...minimal(), jobs: { pi: { app: "a.py", executor: { instances: 1 }, dynamicAllocation: { enabled: true, minExecutors: 1, maxExecutors: 3 } } } }).jobs.pi;
+        const job = validateStackConfig({
+            ...minimal(),
+            jobs: {
+                pi: {
+                    app: "a.py",
+                    executor: { instances: 1 },
+                    dynamicAllocation: { enabled: true, minExecutors: 1, maxExecutors: 3 },
+                },
+            },
+        }).jobs.pi;
         expect(jobFootprint(job).pods).toBe(4);
     });
 });

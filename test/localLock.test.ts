@@ -7,9 +7,15 @@ import * as path from "path";
 const ROOT = path.join(__dirname, "..");
 
 function claim(state: string, what: string, then = ""): { status: number | null; stderr: string } {
-    const out = spawnSync("bash", ["-c", `. scripts/lib.sh; claim_local "${what}"; trap release_local EXIT; ${then}`], {
-        cwd: ROOT, env: { ...process.env, PSK_STATE: state }, encoding: "utf8",
-    });
+    const out = spawnSync(
+        "bash",
+        ["-c", `. scripts/lib.sh; claim_local "${what}"; trap release_local EXIT; ${then}`],
+        {
+            cwd: ROOT,
+            env: { ...process.env, PSK_STATE: state },
+            encoding: "utf8",
+        },
+    );
     return { status: out.status, stderr: out.stderr };
 }
 
@@ -20,9 +26,14 @@ describe("claim_local", () => {
 
     it("refuses while another live command holds the lock, naming it, and frees it on exit", async () => {
         const lock = path.join(state, "local.lock");
-        const holder = spawn("bash", ["-c",
-            `. scripts/lib.sh; claim_local "npm run e2e"; trap 'exit 143' TERM; trap 'release_local; kill $s 2>/dev/null' EXIT; sleep 30 & s=$!; wait $s`,
-        ], { cwd: ROOT, env: { ...process.env, PSK_STATE: state }, stdio: "ignore" });
+        const holder = spawn(
+            "bash",
+            [
+                "-c",
+                `. scripts/lib.sh; claim_local "npm run e2e"; trap 'exit 143' TERM; trap 'release_local; kill $s 2>/dev/null' EXIT; sleep 30 & s=$!; wait $s`,
+            ],
+            { cwd: ROOT, env: { ...process.env, PSK_STATE: state }, stdio: "ignore" },
+        );
         while (!fs.existsSync(lock)) await new Promise((resolve) => setTimeout(resolve, 20));
         const second = claim(state, "npm run job up");
         expect(second.status).toBe(1);

@@ -4,7 +4,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: { newUrn(parent: string, type: string, name: string): string } } };
+const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as {
+    MockMonitor: { prototype: { newUrn(parent: string, type: string, name: string): string } };
+};
 
 /** One registered resource as the engine would have seen it. */
 export interface Registered {
@@ -19,7 +21,9 @@ export interface Registered {
 }
 
 /** What a mock returns for a resource's outputs, beyond echoing its inputs. */
-export type StateFor = (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown> | undefined;
+export type StateFor = (
+    args: pulumi.runtime.MockResourceArgs,
+) => Record<string, unknown> | undefined;
 
 /** The DNS-style name Kubernetes autonaming would give (deterministic here). */
 function autoName(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
@@ -34,7 +38,12 @@ function autoName(args: pulumi.runtime.MockResourceArgs): Record<string, unknown
  *
  * @param stateFor extra outputs per resource (e.g. a command's stdout).
  */
-export function recordResources(stateFor: StateFor = () => undefined, project = "pyspark-k8s", stack = "test", preview = false): Registered[] {
+export function recordResources(
+    stateFor: StateFor = () => undefined,
+    project = "pyspark-k8s",
+    stack = "test",
+    preview = false,
+): Registered[] {
     const registered: Registered[] = [];
     const pending: { parent: string; type: string; name: string; urn: string }[] = [];
     const original = MockMonitor.prototype.newUrn;
@@ -48,24 +57,41 @@ export function recordResources(stateFor: StateFor = () => undefined, project = 
         }
         return urn;
     };
-    void pulumi.runtime.setMocks({
-        newResource(args) {
-            registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, parentUrn: "", urn: "" });
-            return { id: `${args.name}-id`, state: { ...args.inputs, ...autoName(args), ...(stateFor(args) ?? {}) } };
+    void pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                registered.push({
+                    type: args.type,
+                    name: args.name,
+                    inputs: args.inputs,
+                    provider: args.provider,
+                    parentUrn: "",
+                    urn: "",
+                });
+                return {
+                    id: `${args.name}-id`,
+                    state: { ...args.inputs, ...autoName(args), ...(stateFor(args) ?? {}) },
+                };
+            },
+            call(args) {
+                return args.inputs;
+            },
         },
-        call(args) {
-            return args.inputs;
-        },
-    }, project, stack, preview);
+        project,
+        stack,
+        preview,
+    );
     return registered;
 }
 
 /** The resolved value of an output (undefined if unknown, as in preview). */
 export function valueOf<T>(output: pulumi.Output<T> | pulumi.Input<T>): Promise<T> {
-    return new Promise((resolve) => pulumi.output(output).apply((value) => {
-        resolve(value as T);
-        return value;
-    }));
+    return new Promise((resolve) =>
+        pulumi.output(output).apply((value) => {
+            resolve(value as T);
+            return value;
+        }),
+    );
 }
 
 /** Whether an output is a secret. */
@@ -80,9 +106,13 @@ export async function settle(): Promise<void> {
 
 /** The single registered resource of a type (and optional name); fails otherwise. */
 export function only(registered: readonly Registered[], type: string, name?: string): Registered {
-    const found = registered.filter((r) => r.type === type && (name === undefined || r.name === name));
+    const found = registered.filter(
+        (r) => r.type === type && (name === undefined || r.name === name),
+    );
     if (found.length !== 1) {
-        throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${registered.map((r) => `${r.type}/${r.name}`).join(", ")}`);
+        throw new Error(
+            `expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${registered.map((r) => `${r.type}/${r.name}`).join(", ")}`,
+        );
     }
     return found[0];
 }
@@ -93,7 +123,11 @@ const SIG_KEY = "4dabf18193072939515e22adb298388d";
 
 /** If `value` arrived as a secret, its plain value; otherwise undefined. */
 export function secretValue(value: unknown): unknown {
-    if (value && typeof value === "object" && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG) {
+    if (
+        value &&
+        typeof value === "object" &&
+        (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG
+    ) {
         return (value as Record<string, unknown>).value;
     }
     return undefined;

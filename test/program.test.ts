@@ -13,11 +13,21 @@ const SECRET_PLACEHOLDER = "s3cret-registry-token";
 const DIGEST = `sha256:${"f".repeat(64)}`;
 const JOB_RUN = "pulumi-nodejs:dynamic/pyspark-k8s:JobRun";
 const IMAGE_BUILD = "pulumi-nodejs:dynamic/pyspark-k8s:ImageBuild";
-const OUTCOME = { driverPod: "pi-x-driver", namespace: "ns", runTag: "x", exitCode: 0, durationSeconds: 12.3, result: "Pi is roughly 3.14", executorsStarted: 2 };
+const OUTCOME = {
+    driverPod: "pi-x-driver",
+    namespace: "ns",
+    runTag: "x",
+    exitCode: 0,
+    durationSeconds: 12.3,
+    result: "Pi is roughly 3.14",
+    executorsStarted: 2,
+};
 
 /** The stack file's config as Pulumi hands it to the program: flat keys, JSON for objects. */
 function stackConfig(stack: string): { config: Record<string, string>; secretKeys: string[] } {
-    const doc = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
+    const doc = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+        config?: Record<string, unknown>;
+    };
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     for (const [key, value] of Object.entries(doc.config ?? {})) {
@@ -38,7 +48,11 @@ interface ProgramRun {
 }
 
 /** Runs index.ts in a fresh module registry with the given config under mocks. */
-async function runProgram(stack: string, config: Record<string, string>, secretKeys: string[] = []): Promise<ProgramRun> {
+async function runProgram(
+    stack: string,
+    config: Record<string, string>,
+    secretKeys: string[] = [],
+): Promise<ProgramRun> {
     let run: ProgramRun = { registered: [], outputs: {} };
     let pending: Promise<void> = Promise.resolve();
     jest.isolateModules(() => {
@@ -46,11 +60,18 @@ async function runProgram(stack: string, config: Record<string, string>, secretK
         const mocks = require("./mocks") as typeof MocksModule;
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
-        const registered = mocks.recordResources((args) => {
-            if (args.type === IMAGE_BUILD) return { imageRef: `${String(args.inputs.imageName).replace(/:[^:/]+$/, "")}@${DIGEST}` };
-            if (args.type === JOB_RUN) return OUTCOME;
-            return undefined;
-        }, "pyspark-k8s", stack);
+        const registered = mocks.recordResources(
+            (args) => {
+                if (args.type === IMAGE_BUILD)
+                    return {
+                        imageRef: `${String(args.inputs.imageName).replace(/:[^:/]+$/, "")}@${DIGEST}`,
+                    };
+                if (args.type === JOB_RUN) return OUTCOME;
+                return undefined;
+            },
+            "pyspark-k8s",
+            stack,
+        );
         pulumi.runtime.setAllConfig(config, secretKeys);
         run = { registered, outputs: {} };
         try {
@@ -78,14 +99,26 @@ const K8S = {
     crb: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
     rb: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
 };
-const DRIVER_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
+const DRIVER_VERBS = [
+    "get",
+    "list",
+    "watch",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+];
 
 function jobSpecs(run: ProgramRun): Record<string, unknown>[] {
     return byType(run, JOB_RUN).map((c) => JSON.parse(c.inputs.spec));
 }
 
 /** What every stack must satisfy, whatever its settings. */
-function commonChecks(run: ProgramRun, expected: { namespace: string; serviceAccount: string; image: string }): void {
+function commonChecks(
+    run: ProgramRun,
+    expected: { namespace: string; serviceAccount: string; image: string },
+): void {
     expect(run.error).toBeUndefined();
     const provider = run.registered.filter((r) => r.type === "pulumi:providers:kubernetes");
     expect(provider).toHaveLength(1);
@@ -93,18 +126,31 @@ function commonChecks(run: ProgramRun, expected: { namespace: string; serviceAcc
         // Every Kubernetes object goes through the stack's provider ...
         expect(r.provider).toMatch(/::cluster::cluster-id$/);
         // ... and every namespaced one lands in the stack's namespace.
-        if (r.type !== K8S.ns && r.type !== K8S.role && r.type !== K8S.crb) expect(r.inputs.metadata.namespace).toBe(expected.namespace);
+        if (r.type !== K8S.ns && r.type !== K8S.role && r.type !== K8S.crb)
+            expect(r.inputs.metadata.namespace).toBe(expected.namespace);
     }
     const [role] = byType(run, K8S.role);
-    expect(role.inputs.rules).toEqual([{ apiGroups: [""], resources: ["pods", "services", "configmaps", "persistentvolumeclaims"], verbs: DRIVER_VERBS }]);
+    expect(role.inputs.rules).toEqual([
+        {
+            apiGroups: [""],
+            resources: ["pods", "services", "configmaps", "persistentvolumeclaims"],
+            verbs: DRIVER_VERBS,
+        },
+    ]);
     const [sa] = byType(run, K8S.sa);
     expect(sa.inputs.metadata.name).toBe(expected.serviceAccount);
     const bindings = [...byType(run, K8S.crb), ...byType(run, K8S.rb)];
     expect(bindings).toHaveLength(1);
-    expect(bindings[0].inputs.subjects).toEqual([{ kind: "ServiceAccount", name: expected.serviceAccount, namespace: expected.namespace }]);
+    expect(bindings[0].inputs.subjects).toEqual([
+        { kind: "ServiceAccount", name: expected.serviceAccount, namespace: expected.namespace },
+    ]);
     expect(bindings[0].inputs.roleRef.name).toBe(role.inputs.metadata?.name ?? "spark-role-abc123");
     for (const spec of jobSpecs(run)) {
-        expect(spec).toMatchObject({ namespace: expected.namespace, serviceAccountName: expected.serviceAccount, image: expected.image });
+        expect(spec).toMatchObject({
+            namespace: expected.namespace,
+            serviceAccountName: expected.serviceAccount,
+            image: expected.image,
+        });
     }
     for (const jobRun of byType(run, JOB_RUN)) {
         // Secrets never reach a job's spec (it is plain in state and in the runner's environment).
@@ -115,9 +161,11 @@ function commonChecks(run: ProgramRun, expected: { namespace: string; serviceAcc
     for (const build of byType(run, IMAGE_BUILD)) {
         // The registry password is an input of the build only, and a secret there.
         for (const [key, value] of Object.entries(build.inputs)) {
-            if (key !== "registryPassword") expect(JSON.stringify(value)).not.toContain(SECRET_PLACEHOLDER);
+            if (key !== "registryPassword")
+                expect(JSON.stringify(value)).not.toContain(SECRET_PLACEHOLDER);
         }
-        if (build.inputs.registryPassword !== undefined) expect(build.inputs.registryPassword.value).toBe(SECRET_PLACEHOLDER);
+        if (build.inputs.registryPassword !== undefined)
+            expect(build.inputs.registryPassword.value).toBe(SECRET_PLACEHOLDER);
     }
     expect(run.outputs.result).toBe("Pi is roughly 3.14");
     expect(run.outputs.imageRef).toBe(expected.image);
@@ -132,12 +180,30 @@ describe("stack dev (minikube)", () => {
         commonChecks(run, { namespace: "spark-dev", serviceAccount: "spark-driver", image });
         expect(byType(run, K8S.ns).map((r) => r.inputs.metadata.name)).toEqual(["spark-dev"]);
         expect(byType(run, K8S.crb)).toHaveLength(1);
-        expect(byType(run, IMAGE_BUILD)[0].inputs).toMatchObject({ imageName: "localhost:5000/pyspark-jobs:dev", context: "app", dockerfile: "app/Dockerfile", baseImage: "apache/spark:3.5.7-scala2.12-java17-python3-ubuntu" });
+        expect(byType(run, IMAGE_BUILD)[0].inputs).toMatchObject({
+            imageName: "localhost:5000/pyspark-jobs:dev",
+            context: "app",
+            dockerfile: "app/Dockerfile",
+            baseImage: "apache/spark:3.5.7-scala2.12-java17-python3-ubuntu",
+        });
         expect(byType(run, IMAGE_BUILD)[0].inputs.registryPassword).toBeUndefined();
         expect(byType(run, "pulumi:providers:kubernetes")[0].inputs.context).toBe("minikube");
         const [spec] = jobSpecs(run);
-        expect(spec).toMatchObject({ job: "pi", stack: "dev", app: "local:///opt/spark/work-dir/app/jobs/pi.py", executor: { instances: 2, memory: "512m", memoryOverhead: "64m" } });
-        expect(run.outputs.jobRuns).toEqual({ pi: { driverPod: "pi-x-driver", exitCode: 0, durationSeconds: 12.3, executorsStarted: 2, result: "Pi is roughly 3.14" } });
+        expect(spec).toMatchObject({
+            job: "pi",
+            stack: "dev",
+            app: "local:///opt/spark/work-dir/app/jobs/pi.py",
+            executor: { instances: 2, memory: "512m", memoryOverhead: "64m" },
+        });
+        expect(run.outputs.jobRuns).toEqual({
+            pi: {
+                driverPod: "pi-x-driver",
+                exitCode: 0,
+                durationSeconds: 12.3,
+                executorsStarted: 2,
+                result: "Pi is roughly 3.14",
+            },
+        });
     });
 });
 
@@ -145,8 +211,15 @@ describe("stack staging", () => {
     it("runs three executors from the team registry", async () => {
         const { config, secretKeys } = stackConfig("staging");
         const run = await runProgram("staging", config, secretKeys);
-        commonChecks(run, { namespace: "spark-staging", serviceAccount: "spark-driver", image: `registry.example.com/data/pyspark-jobs@${DIGEST}` });
-        expect(jobSpecs(run)[0]).toMatchObject({ executor: { instances: 3, memory: "1g" }, args: ["8", "1000000"] });
+        commonChecks(run, {
+            namespace: "spark-staging",
+            serviceAccount: "spark-driver",
+            image: `registry.example.com/data/pyspark-jobs@${DIGEST}`,
+        });
+        expect(jobSpecs(run)[0]).toMatchObject({
+            executor: { instances: 3, memory: "1g" },
+            args: ["8", "1000000"],
+        });
     });
 });
 
@@ -154,7 +227,11 @@ describe("stack prod", () => {
     it("binds least-privilege in its namespace, leaves the namespace alone and keeps registry credentials secret", async () => {
         const { config, secretKeys } = stackConfig("prod");
         const run = await runProgram("prod", config, secretKeys);
-        commonChecks(run, { namespace: "spark-prod", serviceAccount: "spark-driver", image: `registry.example.com/data/pyspark-jobs@${DIGEST}` });
+        commonChecks(run, {
+            namespace: "spark-prod",
+            serviceAccount: "spark-driver",
+            image: `registry.example.com/data/pyspark-jobs@${DIGEST}`,
+        });
         expect(byType(run, K8S.ns)).toHaveLength(0);
         expect(byType(run, K8S.crb)).toHaveLength(0);
         expect(byType(run, K8S.rb)).toHaveLength(1);
@@ -162,7 +239,10 @@ describe("stack prod", () => {
         const [image] = byType(run, IMAGE_BUILD);
         expect(image.inputs.registryUsername).toBe("pyspark-deployer");
         expect(image.inputs.registryPassword.value).toBe(SECRET_PLACEHOLDER);
-        expect(jobSpecs(run)[0]).toMatchObject({ executor: { instances: 5, cores: 2, memory: "2g" }, labels: { team: "data-platform" } });
+        expect(jobSpecs(run)[0]).toMatchObject({
+            executor: { instances: 5, cores: 2, memory: "2g" },
+            labels: { team: "data-platform" },
+        });
     });
 });
 
@@ -170,45 +250,84 @@ describe("stack local (this repo's cluster)", () => {
     it("builds on the local Spark base image and reaches the cluster through its kubeconfig", async () => {
         const { config, secretKeys } = stackConfig("local");
         const run = await runProgram("local", config, secretKeys);
-        commonChecks(run, { namespace: "spark-local", serviceAccount: "spark-driver", image: `127.0.0.1:5000/pyspark-jobs@${DIGEST}` });
-        expect(byType(run, IMAGE_BUILD)[0].inputs).toMatchObject({ imageName: "127.0.0.1:5000/pyspark-jobs:local", baseImage: "127.0.0.1:5000/spark-py:3.5.7" });
-        expect(jobSpecs(run)[0]).toMatchObject({ cluster: { kubeconfig: "/var/lib/pyspark-k8s/cluster/kubeconfig", context: "psk-local" }, executor: { instances: 2 } });
+        commonChecks(run, {
+            namespace: "spark-local",
+            serviceAccount: "spark-driver",
+            image: `127.0.0.1:5000/pyspark-jobs@${DIGEST}`,
+        });
+        expect(byType(run, IMAGE_BUILD)[0].inputs).toMatchObject({
+            imageName: "127.0.0.1:5000/pyspark-jobs:local",
+            baseImage: "127.0.0.1:5000/spark-py:3.5.7",
+        });
+        expect(jobSpecs(run)[0]).toMatchObject({
+            cluster: {
+                kubeconfig: "/var/lib/pyspark-k8s/cluster/kubeconfig",
+                context: "psk-local",
+            },
+            executor: { instances: 2 },
+        });
     });
 });
 
 describe("every stack file", () => {
-    const stacks = fs.readdirSync(ROOT).filter((f) => /^Pulumi\.[a-z0-9-]+\.yaml$/.test(f)).map((f) => f.split(".")[1]);
+    const stacks = fs
+        .readdirSync(ROOT)
+        .filter((f) => /^Pulumi\.[a-z0-9-]+\.yaml$/.test(f))
+        .map((f) => f.split(".")[1]);
 
     it("is covered by a test above", () => {
         expect(stacks.sort()).toEqual(["dev", "local", "prod", "staging"]);
     });
 
-    it.each(stacks)("%s: a job runs after its RBAC exists and re-runs only through its inputs", async (stack) => {
-        const { config, secretKeys } = stackConfig(stack);
-        const run = await runProgram(stack, config, secretKeys);
-        const runs = byType(run, JOB_RUN);
-        expect(runs.length).toBeGreaterThan(0);
-        // The job is ordered after the binding: it is registered last among Kubernetes-related resources.
-        const lastRbac = Math.max(...run.registered.map((r, i) => (r.type.startsWith("kubernetes:") ? i : -1)));
-        for (const r of runs) expect(run.registered.indexOf(r)).toBeGreaterThan(lastRbac);
-    });
+    it.each(stacks)(
+        "%s: a job runs after its RBAC exists and re-runs only through its inputs",
+        async (stack) => {
+            const { config, secretKeys } = stackConfig(stack);
+            const run = await runProgram(stack, config, secretKeys);
+            const runs = byType(run, JOB_RUN);
+            expect(runs.length).toBeGreaterThan(0);
+            // The job is ordered after the binding: it is registered last among Kubernetes-related resources.
+            const lastRbac = Math.max(
+                ...run.registered.map((r, i) => (r.type.startsWith("kubernetes:") ? i : -1)),
+            );
+            for (const r of runs) expect(run.registered.indexOf(r)).toBeGreaterThan(lastRbac);
+        },
+    );
 });
 
 describe("several jobs", () => {
     it("share one image and one set of RBAC objects, each with its own run", async () => {
         const { config, secretKeys } = stackConfig("local");
         const jobs = JSON.parse(config["pyspark-k8s:jobs"]);
-        jobs.etl = { app: "jobs/etl.py", args: ["--day", "2026-11-24"], executor: { instances: 1 } };
-        const run = await runProgram("local", { ...config, "pyspark-k8s:jobs": JSON.stringify(jobs) }, secretKeys);
-        commonChecks(run, { namespace: "spark-local", serviceAccount: "spark-driver", image: `127.0.0.1:5000/pyspark-jobs@${DIGEST}` });
+        jobs.etl = {
+            app: "jobs/etl.py",
+            args: ["--day", "2026-11-24"],
+            executor: { instances: 1 },
+        };
+        const run = await runProgram(
+            "local",
+            { ...config, "pyspark-k8s:jobs": JSON.stringify(jobs) },
+            secretKeys,
+        );
+        commonChecks(run, {
+            namespace: "spark-local",
+            serviceAccount: "spark-driver",
+            image: `127.0.0.1:5000/pyspark-jobs@${DIGEST}`,
+        });
         expect(byType(run, IMAGE_BUILD)).toHaveLength(1);
         expect(byType(run, K8S.role)).toHaveLength(1);
         expect(byType(run, K8S.sa)).toHaveLength(1);
-        expect(byType(run, JOB_RUN).map((r) => r.name).sort()).toEqual(["etl-run", "pi-run"]);
-        expect(jobSpecs(run).map((s) => [s.job, s.app])).toEqual(expect.arrayContaining([
-            ["pi", "local:///opt/spark/work-dir/app/jobs/pi.py"],
-            ["etl", "local:///opt/spark/work-dir/app/jobs/etl.py"],
-        ]));
+        expect(
+            byType(run, JOB_RUN)
+                .map((r) => r.name)
+                .sort(),
+        ).toEqual(["etl-run", "pi-run"]);
+        expect(jobSpecs(run).map((s) => [s.job, s.app])).toEqual(
+            expect.arrayContaining([
+                ["pi", "local:///opt/spark/work-dir/app/jobs/pi.py"],
+                ["etl", "local:///opt/spark/work-dir/app/jobs/etl.py"],
+            ]),
+        );
         expect(Object.keys(run.outputs.jobRuns as object).sort()).toEqual(["etl", "pi"]);
     });
 });
@@ -227,8 +346,17 @@ describe("bad configuration", () => {
             "pyspark-k8s:image": JSON.stringify({ mode: "docker", registry: "localhost:5000" }),
             "pyspark-k8s:executors": "5",
         });
-        expect(run.error?.message).toMatch(/^invalid configuration of stack 'dev': 6 problems, nothing was created:/);
-        for (const key of ["namespace", "jobs.pi.executor.instances", "jobs.pi.driver.memory", "cluster.master", "image.repository", "executors"]) {
+        expect(run.error?.message).toMatch(
+            /^invalid configuration of stack 'dev': 6 problems, nothing was created:/,
+        );
+        for (const key of [
+            "namespace",
+            "jobs.pi.executor.instances",
+            "jobs.pi.driver.memory",
+            "cluster.master",
+            "image.repository",
+            "executors",
+        ]) {
             expect(run.error?.message).toContain(`pyspark-k8s:${key}: `);
         }
         expect(run.registered).toEqual([]);
@@ -236,7 +364,9 @@ describe("bad configuration", () => {
 
     it("says which keys are required when a stack has no configuration at all", async () => {
         const run = await runProgram("empty", {});
-        expect(run.error?.message).toMatch(/^invalid configuration of stack 'empty': 2 problems, nothing was created:/);
+        expect(run.error?.message).toMatch(
+            /^invalid configuration of stack 'empty': 2 problems, nothing was created:/,
+        );
         expect(run.error?.message).toContain("pyspark-k8s:image: ");
         expect(run.error?.message).toContain("pyspark-k8s:jobs: ");
         expect(run.registered).toEqual([]);
@@ -244,8 +374,12 @@ describe("bad configuration", () => {
 
     it("refuses a secret outside registryPassword", async () => {
         const { config } = stackConfig("dev");
-        const run = await runProgram("dev", { ...config, "pyspark-k8s:namespace": "spark-dev" }, ["pyspark-k8s:namespace"]);
-        expect(run.error?.message).toMatch(/pyspark-k8s:namespace: is a secret, but only registryPassword may be/);
+        const run = await runProgram("dev", { ...config, "pyspark-k8s:namespace": "spark-dev" }, [
+            "pyspark-k8s:namespace",
+        ]);
+        expect(run.error?.message).toMatch(
+            /pyspark-k8s:namespace: is a secret, but only registryPassword may be/,
+        );
         expect(run.registered).toEqual([]);
     });
 });

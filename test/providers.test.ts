@@ -2,10 +2,27 @@ import { imageBuildProvider } from "../providers/imageBuild";
 import { jobRunProvider } from "../providers/jobRun";
 
 describe("jobRunProvider.diff", () => {
-    const olds = { spec: '{"a":1}', image: "r@sha256:1", runId: "1", driverPod: "pi-x-driver", namespace: "ns", runTag: "x", exitCode: 0, durationSeconds: 1, result: "r", executorsStarted: 2 };
+    const olds = {
+        spec: '{"a":1}',
+        image: "r@sha256:1",
+        runId: "1",
+        driverPod: "pi-x-driver",
+        namespace: "ns",
+        runTag: "x",
+        exitCode: 0,
+        durationSeconds: 1,
+        result: "r",
+        executorsStarted: 2,
+    };
 
     it("changes nothing when spec, image and runId are the same", async () => {
-        expect(await jobRunProvider.diff!("id", olds, { spec: '{"a":1}', image: "r@sha256:1", runId: "1" })).toEqual({ changes: false, replaces: [], deleteBeforeReplace: true });
+        expect(
+            await jobRunProvider.diff!("id", olds, {
+                spec: '{"a":1}',
+                image: "r@sha256:1",
+                runId: "1",
+            }),
+        ).toEqual({ changes: false, replaces: [], deleteBeforeReplace: true });
     });
 
     it.each([
@@ -13,18 +30,42 @@ describe("jobRunProvider.diff", () => {
         ["image", { spec: '{"a":1}', image: "r@sha256:2", runId: "1" }],
         ["runId", { spec: '{"a":1}', image: "r@sha256:1", runId: "2" }],
     ])("re-runs (replaces, deleting the old run first) when %s changes", async (key, news) => {
-        expect(await jobRunProvider.diff!("id", olds, news)).toEqual({ changes: true, replaces: [key], deleteBeforeReplace: true });
+        expect(await jobRunProvider.diff!("id", olds, news)).toEqual({
+            changes: true,
+            replaces: [key],
+            deleteBeforeReplace: true,
+        });
     });
 });
 
 describe("imageBuildProvider.diff", () => {
-    const inputs = { imageName: "r/j:t", context: "app", dockerfile: "app/Dockerfile", baseImage: "b", platform: "linux/amd64", registry: "r", contextHash: "h1" };
+    const inputs = {
+        imageName: "r/j:t",
+        context: "app",
+        dockerfile: "app/Dockerfile",
+        baseImage: "b",
+        platform: "linux/amd64",
+        registry: "r",
+        contextHash: "h1",
+    };
 
     it("rebuilds when the app's files change", async () => {
-        expect(await imageBuildProvider.diff!("id", { ...inputs, imageRef: "x" }, { ...inputs, contextHash: "h2" })).toEqual({ changes: true, replaces: ["contextHash"] });
+        expect(
+            await imageBuildProvider.diff!(
+                "id",
+                { ...inputs, imageRef: "x" },
+                { ...inputs, contextHash: "h2" },
+            ),
+        ).toEqual({ changes: true, replaces: ["contextHash"] });
     });
 
     it("does not rebuild for a new registry password (it is never recorded)", async () => {
-        expect(await imageBuildProvider.diff!("id", { ...inputs, imageRef: "x" }, { ...inputs, registryPassword: "new" })).toEqual({ changes: false, replaces: [] });
+        expect(
+            await imageBuildProvider.diff!(
+                "id",
+                { ...inputs, imageRef: "x" },
+                { ...inputs, registryPassword: "new" },
+            ),
+        ).toEqual({ changes: false, replaces: [] });
     });
 });

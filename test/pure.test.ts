@@ -11,52 +11,122 @@ import { pending, running, terminated, unschedulable } from "./standins";
 
 describe("sparkDriverRules", () => {
     it("grants the driver every verb it needs on pods, services, configmaps and PVCs, and no made-up verb", () => {
-        expect(sparkDriverRules()).toEqual([{ apiGroups: [""], resources: ["pods", "services", "configmaps", "persistentvolumeclaims"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"] }]);
+        expect(sparkDriverRules()).toEqual([
+            {
+                apiGroups: [""],
+                resources: ["pods", "services", "configmaps", "persistentvolumeclaims"],
+                verbs: [
+                    "get",
+                    "list",
+                    "watch",
+                    "create",
+                    "update",
+                    "patch",
+                    "delete",
+                    "deletecollection",
+                ],
+            },
+        ]);
         expect(KUBERNETES_VERBS).not.toContain("post");
         expect(DRIVER_RESOURCES).not.toContain("secrets");
     });
 });
 
 describe("quantities", () => {
-    it.each([["512m", 512], ["2g", 2048], ["2G", 2048], ["1024", 1024], ["1t", 1048576], ["512k", 0.5], ["1gb", 1024]])("reads Spark memory %s as %d MiB", (s, mib) => {
+    it.each([
+        ["512m", 512],
+        ["2g", 2048],
+        ["2G", 2048],
+        ["1024", 1024],
+        ["1t", 1048576],
+        ["512k", 0.5],
+        ["1gb", 1024],
+    ])("reads Spark memory %s as %d MiB", (s, mib) => {
         expect(parseSparkMemory(s)).toBe(mib);
     });
-    it.each(["", "m", "1.5g", "-1m", "2 g", "1x"])("refuses Spark memory %j", (s) => expect(parseSparkMemory(s)).toBeUndefined());
-    it.each([["250m", 0.25], ["0.5", 0.5], ["2", 2], ["1814Mi", 1814 * 2 ** 20], ["1Gi", 2 ** 30], ["1k", 1000]])("reads quantity %s", (s, v) => {
+    it.each(["", "m", "1.5g", "-1m", "2 g", "1x"])("refuses Spark memory %j", (s) =>
+        expect(parseSparkMemory(s)).toBeUndefined(),
+    );
+    it.each([
+        ["250m", 0.25],
+        ["0.5", 0.5],
+        ["2", 2],
+        ["1814Mi", 1814 * 2 ** 20],
+        ["1Gi", 2 ** 30],
+        ["1k", 1000],
+    ])("reads quantity %s", (s, v) => {
         expect(parseK8sQuantity(s)).toBeCloseTo(v);
     });
-    it.each(["", "1 Gi", "abc", "1mi", "-1"])("refuses quantity %j", (s) => expect(parseK8sQuantity(s)).toBeUndefined());
+    it.each(["", "1 Gi", "abc", "1mi", "-1"])("refuses quantity %j", (s) =>
+        expect(parseK8sQuantity(s)).toBeUndefined(),
+    );
 });
 
 describe("judgeDriver", () => {
-    const pod = (status: unknown) => ({ metadata: { name: "d" }, status }) as Parameters<typeof judgeDriver>[0];
-    it("knows a pod that does not exist", () => expect(judgeDriver(undefined, 0, 60)).toEqual({ kind: "absent" }));
+    const pod = (status: unknown) =>
+        ({ metadata: { name: "d" }, status }) as Parameters<typeof judgeDriver>[0];
+    it("knows a pod that does not exist", () =>
+        expect(judgeDriver(undefined, 0, 60)).toEqual({ kind: "absent" }));
     it("waits while the driver is pending within the bound", () => {
-        expect(judgeDriver(pod(unschedulable("0/1 nodes")), 10, 60)).toEqual({ kind: "starting", reason: "Unschedulable" });
-        expect(judgeDriver(pod(pending({ reason: "ContainerCreating", message: "" })), 10, 60)).toEqual({ kind: "starting", reason: "ContainerCreating" });
+        expect(judgeDriver(pod(unschedulable("0/1 nodes")), 10, 60)).toEqual({
+            kind: "starting",
+            reason: "Unschedulable",
+        });
+        expect(
+            judgeDriver(pod(pending({ reason: "ContainerCreating", message: "" })), 10, 60),
+        ).toEqual({ kind: "starting", reason: "ContainerCreating" });
     });
     it("gives up on a pending driver at the bound, with its reason and message", () => {
-        expect(judgeDriver(pod(unschedulable("0/1 nodes are available")), 60, 60)).toEqual({ kind: "cannot-start", reason: "Unschedulable", message: "0/1 nodes are available" });
-        expect(judgeDriver(pod(pending({ reason: "ErrImagePull", message: "not found" })), 61, 60)).toEqual({ kind: "cannot-start", reason: "ErrImagePull", message: "not found" });
+        expect(judgeDriver(pod(unschedulable("0/1 nodes are available")), 60, 60)).toEqual({
+            kind: "cannot-start",
+            reason: "Unschedulable",
+            message: "0/1 nodes are available",
+        });
+        expect(
+            judgeDriver(pod(pending({ reason: "ErrImagePull", message: "not found" })), 61, 60),
+        ).toEqual({ kind: "cannot-start", reason: "ErrImagePull", message: "not found" });
     });
     it("gives up at once on hopeless image errors", () => {
-        expect(judgeDriver(pod(pending({ reason: "InvalidImageName", message: "bad" })), 0, 60).kind).toBe("cannot-start");
-        expect(judgeDriver(pod(pending({ reason: "ErrImageNeverPull", message: "never" })), 0, 60).kind).toBe("cannot-start");
+        expect(
+            judgeDriver(pod(pending({ reason: "InvalidImageName", message: "bad" })), 0, 60).kind,
+        ).toBe("cannot-start");
+        expect(
+            judgeDriver(pod(pending({ reason: "ErrImageNeverPull", message: "never" })), 0, 60)
+                .kind,
+        ).toBe("cannot-start");
     });
     it("reads success and failure only from the driver container's terminated state", () => {
         expect(judgeDriver(pod(running), 999, 60)).toEqual({ kind: "running" });
         expect(judgeDriver(pod(terminated(0, "Completed")), 0, 60)).toEqual({ kind: "succeeded" });
-        expect(judgeDriver(pod(terminated(1, "Error")), 0, 60)).toEqual({ kind: "failed", exitCode: 1, reason: "Error", message: undefined });
-        expect(judgeDriver(pod(terminated(137, "OOMKilled")), 0, 60)).toMatchObject({ kind: "failed", exitCode: 137, reason: "OOMKilled" });
+        expect(judgeDriver(pod(terminated(1, "Error")), 0, 60)).toEqual({
+            kind: "failed",
+            exitCode: 1,
+            reason: "Error",
+            message: undefined,
+        });
+        expect(judgeDriver(pod(terminated(137, "OOMKilled")), 0, 60)).toMatchObject({
+            kind: "failed",
+            exitCode: 137,
+            reason: "OOMKilled",
+        });
     });
     it("treats an evicted pod as failed", () => {
-        expect(judgeDriver(pod({ phase: "Failed", reason: "Evicted", message: "low on memory" }), 0, 60)).toEqual({ kind: "failed", exitCode: -1, reason: "Evicted", message: "low on memory" });
+        expect(
+            judgeDriver(
+                pod({ phase: "Failed", reason: "Evicted", message: "low on memory" }),
+                0,
+                60,
+            ),
+        ).toEqual({ kind: "failed", exitCode: -1, reason: "Evicted", message: "low on memory" });
     });
     it("prefers the Spark driver container over sidecars", () => {
-        const status = { phase: "Running", containerStatuses: [
-            { name: "sidecar", state: { terminated: { exitCode: 0 } } },
-            { name: "spark-kubernetes-driver", state: { running: {} } },
-        ] };
+        const status = {
+            phase: "Running",
+            containerStatuses: [
+                { name: "sidecar", state: { terminated: { exitCode: 0 } } },
+                { name: "spark-kubernetes-driver", state: { running: {} } },
+            ],
+        };
         expect(judgeDriver(pod(status), 0, 60)).toEqual({ kind: "running" });
     });
 });
@@ -72,29 +142,68 @@ describe("driver log", () => {
         expect(logTail("a\n\nb\nc\n\n", 2)).toBe("b\nc");
     });
     it("finds the exception line of a Python traceback", () => {
-        expect(pythonError("x\nTraceback (most recent call last):\n  File \"a.py\", line 1\n    boom()\nZeroDivisionError: division by zero\nINFO done")).toBe("ZeroDivisionError: division by zero");
+        expect(
+            pythonError(
+                'x\nTraceback (most recent call last):\n  File "a.py", line 1\n    boom()\nZeroDivisionError: division by zero\nINFO done',
+            ),
+        ).toBe("ZeroDivisionError: division by zero");
         expect(pythonError("all good")).toBeUndefined();
     });
 });
 
 describe("kubeconfig", () => {
     const kubeconfig = [
-        "apiVersion: v1", "kind: Config", "current-context: local",
-        "clusters:", "- name: c1", "  cluster:", "    server: https://127.0.0.1:6443", "    certificate-authority-data: Q0E=",
-        "- name: c2", "  cluster:", "    server: https://api.example.com", "    insecure-skip-tls-verify: true",
-        "users:", "- name: u1", "  user:", "    client-certificate: certs/admin.crt", "    client-key-data: S0VZ",
-        "- name: u2", "  user:", "    exec:", "      apiVersion: client.authentication.k8s.io/v1", "      command: get-token", "      args: [\"--cluster\", \"x\"]",
-        "contexts:", "- name: local", "  context: {cluster: c1, user: u1}", "- name: remote", "  context: {cluster: c2, user: u2}",
+        "apiVersion: v1",
+        "kind: Config",
+        "current-context: local",
+        "clusters:",
+        "- name: c1",
+        "  cluster:",
+        "    server: https://127.0.0.1:6443",
+        "    certificate-authority-data: Q0E=",
+        "- name: c2",
+        "  cluster:",
+        "    server: https://api.example.com",
+        "    insecure-skip-tls-verify: true",
+        "users:",
+        "- name: u1",
+        "  user:",
+        "    client-certificate: certs/admin.crt",
+        "    client-key-data: S0VZ",
+        "- name: u2",
+        "  user:",
+        "    exec:",
+        "      apiVersion: client.authentication.k8s.io/v1",
+        "      command: get-token",
+        '      args: ["--cluster", "x"]',
+        "contexts:",
+        "- name: local",
+        "  context: {cluster: c1, user: u1}",
+        "- name: remote",
+        "  context: {cluster: c2, user: u2}",
     ].join("\n");
 
     it("resolves the current context", () => {
-        expect(resolveEndpoint(kubeconfig, undefined)).toMatchObject({ contextName: "local", server: "https://127.0.0.1:6443", caData: "Q0E=", clientCertFile: "certs/admin.crt", clientKeyData: "S0VZ", insecureSkipTlsVerify: false });
+        expect(resolveEndpoint(kubeconfig, undefined)).toMatchObject({
+            contextName: "local",
+            server: "https://127.0.0.1:6443",
+            caData: "Q0E=",
+            clientCertFile: "certs/admin.crt",
+            clientKeyData: "S0VZ",
+            insecureSkipTlsVerify: false,
+        });
     });
     it("resolves a named context with an exec credential plugin", () => {
-        expect(resolveEndpoint(kubeconfig, "remote")).toMatchObject({ server: "https://api.example.com", insecureSkipTlsVerify: true, exec: { command: "get-token", args: ["--cluster", "x"] } });
+        expect(resolveEndpoint(kubeconfig, "remote")).toMatchObject({
+            server: "https://api.example.com",
+            insecureSkipTlsVerify: true,
+            exec: { command: "get-token", args: ["--cluster", "x"] },
+        });
     });
     it("says which context is missing and which exist", () => {
-        expect(() => resolveEndpoint(kubeconfig, "minikube", "~/.kube/config")).toThrow("kubeconfig ~/.kube/config: no context named 'minikube' (has: local, remote)");
+        expect(() => resolveEndpoint(kubeconfig, "minikube", "~/.kube/config")).toThrow(
+            "kubeconfig ~/.kube/config: no context named 'minikube' (has: local, remote)",
+        );
     });
     it("derives the Spark master with an explicit port", () => {
         expect(sparkMaster("https://127.0.0.1:6443")).toBe("k8s://https://127.0.0.1:6443");

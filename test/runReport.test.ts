@@ -1,11 +1,21 @@
 import { describeRuns, RecordedRun } from "../lib/runReport";
 
-const run = (driverPod: string, result = "Pi is roughly 3.14"): RecordedRun =>
-    ({ driverPod, exitCode: 0, durationSeconds: 18.2, executorsStarted: 2, result });
+const run = (driverPod: string, result = "Pi is roughly 3.14"): RecordedRun => ({
+    driverPod,
+    exitCode: 0,
+    durationSeconds: 18.2,
+    executorsStarted: 2,
+    result,
+});
 
 describe("describeRuns", () => {
     it("says a job with a new driver pod ran in this update, with its figures", () => {
-        expect(describeRuns({ pi: run("pi-a-driver") }, { pi: run("pi-b-driver", "Pi is roughly 3.13") })).toEqual([
+        expect(
+            describeRuns(
+                { pi: run("pi-a-driver") },
+                { pi: run("pi-b-driver", "Pi is roughly 3.13") },
+            ),
+        ).toEqual([
             "pi: ran in this update (driver pod pi-b-driver, 2 executors, 18.2 s): Pi is roughly 3.13",
         ]);
     });

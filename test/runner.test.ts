@@ -8,14 +8,35 @@ const MASTER = "k8s://https://127.0.0.1:6443";
 function spec(overrides: Partial<JobRunSpec> = {}): JobRunSpec {
     const job = validateStackConfig({
         image: { mode: "existing", ref: `r/j@sha256:${"a".repeat(64)}` },
-        jobs: { pi: { app: "jobs/pi.py", resultPattern: "Pi is roughly [0-9.]+", startTimeoutSeconds: 60, runTimeoutSeconds: 300 } },
+        jobs: {
+            pi: {
+                app: "jobs/pi.py",
+                resultPattern: "Pi is roughly [0-9.]+",
+                startTimeoutSeconds: 60,
+                runTimeoutSeconds: 300,
+            },
+        },
     }).jobs.pi;
     return {
-        project: "pyspark-k8s", stack: "test", job: "pi", namespace: "spark", serviceAccountName: "spark-driver",
-        image: `r/j@sha256:${"a".repeat(64)}`, app: "local:///opt/spark/work-dir/app/jobs/pi.py", args: [],
-        driver: job.driver, executor: job.executor, dynamicAllocation: job.dynamicAllocation, labels: {}, conf: {}, env: {},
-        resultPattern: job.resultPattern, startTimeoutSeconds: job.startTimeoutSeconds, runTimeoutSeconds: job.runTimeoutSeconds,
-        runId: "1", cluster: {},
+        project: "pyspark-k8s",
+        stack: "test",
+        job: "pi",
+        namespace: "spark",
+        serviceAccountName: "spark-driver",
+        image: `r/j@sha256:${"a".repeat(64)}`,
+        app: "local:///opt/spark/work-dir/app/jobs/pi.py",
+        args: [],
+        driver: job.driver,
+        executor: job.executor,
+        dynamicAllocation: job.dynamicAllocation,
+        labels: {},
+        conf: {},
+        env: {},
+        resultPattern: job.resultPattern,
+        startTimeoutSeconds: job.startTimeoutSeconds,
+        runTimeoutSeconds: job.runTimeoutSeconds,
+        runId: "1",
+        cluster: {},
         ...overrides,
     };
 }
@@ -30,7 +51,8 @@ async function failure(promise: Promise<unknown>): Promise<string> {
     throw new Error("expected the run to fail");
 }
 
-const PI_LOG = "26/11/24 INFO SparkContext: Running Spark version 3.5.7\nPi is roughly 3.14172\n26/11/24 INFO SparkContext: Successfully stopped SparkContext\n";
+const PI_LOG =
+    "26/11/24 INFO SparkContext: Running Spark version 3.5.7\nPi is roughly 3.14172\n26/11/24 INFO SparkContext: Successfully stopped SparkContext\n";
 const TRACEBACK_LOG = [
     "26/11/24 INFO SparkContext: Running Spark version 3.5.7",
     "Traceback (most recent call last):",
@@ -44,15 +66,34 @@ describe("runJob", () => {
     it("succeeds when the driver container exits 0, with the result line and the executors that started", async () => {
         const cluster = new FakeCluster("spark");
         cluster.log = PI_LOG;
-        const deps = fakeDeps(cluster, { exitCode: 0, driver: [
-            { seconds: 5, status: pending() },
-            { seconds: 20, status: running, executors: 2 },
-            { seconds: 1, status: terminated(0, "Completed") },
-        ] });
+        const deps = fakeDeps(cluster, {
+            exitCode: 0,
+            driver: [
+                { seconds: 5, status: pending() },
+                { seconds: 20, status: running, executors: 2 },
+                { seconds: 1, status: terminated(0, "Completed") },
+            ],
+        });
         const outcome = await runJob(spec(), MASTER, deps);
-        expect(outcome).toEqual({ driverPod: "pi-run1-driver", namespace: "spark", runTag: "run1", exitCode: 0, durationSeconds: expect.any(Number), result: "Pi is roughly 3.14172", executorsStarted: 2 });
+        expect(outcome).toEqual({
+            driverPod: "pi-run1-driver",
+            namespace: "spark",
+            runTag: "run1",
+            exitCode: 0,
+            durationSeconds: expect.any(Number),
+            result: "Pi is roughly 3.14172",
+            executorsStarted: 2,
+        });
         expect(outcome.durationSeconds).toBeGreaterThanOrEqual(25);
-        expect(deps.submittedArgs[0]).toEqual(expect.arrayContaining(["--master", MASTER, "--deploy-mode", "cluster", "spark.kubernetes.submission.waitAppCompletion=false"]));
+        expect(deps.submittedArgs[0]).toEqual(
+            expect.arrayContaining([
+                "--master",
+                MASTER,
+                "--deploy-mode",
+                "cluster",
+                "spark.kubernetes.submission.waitAppCompletion=false",
+            ]),
+        );
         // A successful run keeps its completed driver pod (for logs) until destroy or re-run.
         expect(cluster.remaining("pods")).toContain("pi-run1-driver");
     });
@@ -60,12 +101,24 @@ describe("runJob", () => {
     it("fails when the driver failed although spark-submit exited 0, with exit code, reason, Python error and log tail", async () => {
         const cluster = new FakeCluster("spark");
         cluster.log = TRACEBACK_LOG;
-        const deps = fakeDeps(cluster, { exitCode: 0, driver: [{ seconds: 3, status: running, executors: 2 }, { seconds: 1, status: terminated(1, "Error") }] });
+        const deps = fakeDeps(cluster, {
+            exitCode: 0,
+            driver: [
+                { seconds: 3, status: running, executors: 2 },
+                { seconds: 1, status: terminated(1, "Error") },
+            ],
+        });
         const message = await failure(runJob(spec(), MASTER, deps));
-        expect(message).toMatch(/^job pi: driver pod spark\/pi-run1-driver failed with exit code 1 \(Error\)/);
-        expect(message).toContain("python error: ValueError: PARTITIONS must be a positive integer, got '-1'");
+        expect(message).toMatch(
+            /^job pi: driver pod spark\/pi-run1-driver failed with exit code 1 \(Error\)/,
+        );
+        expect(message).toContain(
+            "python error: ValueError: PARTITIONS must be a positive integer, got '-1'",
+        );
         expect(message).toContain("spark-submit exit code: 0");
-        expect(message).toContain("--- last 40 lines of the driver log ---\n26/11/24 INFO SparkContext");
+        expect(message).toContain(
+            "--- last 40 lines of the driver log ---\n26/11/24 INFO SparkContext",
+        );
         // Nothing of a failed run is left behind: Pulumi keeps no state for a failed create.
         expect(cluster.remaining("pods")).toEqual([]);
         expect(cluster.remaining("services")).toEqual([]);
@@ -74,15 +127,33 @@ describe("runJob", () => {
 
     it("reports an OOM-killed driver with its reason", async () => {
         const cluster = new FakeCluster("spark");
-        const deps = fakeDeps(cluster, { exitCode: 0, driver: [{ seconds: 2, status: running }, { seconds: 1, status: terminated(137, "OOMKilled") }] });
-        expect(await failure(runJob(spec(), MASTER, deps))).toMatch(/failed with exit code 137 \(OOMKilled\)/);
+        const deps = fakeDeps(cluster, {
+            exitCode: 0,
+            driver: [
+                { seconds: 2, status: running },
+                { seconds: 1, status: terminated(137, "OOMKilled") },
+            ],
+        });
+        expect(await failure(runJob(spec(), MASTER, deps))).toMatch(
+            /failed with exit code 137 \(OOMKilled\)/,
+        );
     });
 
     it("fails within startTimeoutSeconds when the driver is never scheduled, saying why", async () => {
         const cluster = new FakeCluster("spark");
-        const deps = fakeDeps(cluster, { exitCode: 0, driver: [{ seconds: 1e9, status: unschedulable("0/1 nodes are available: 1 Insufficient memory.") }] });
+        const deps = fakeDeps(cluster, {
+            exitCode: 0,
+            driver: [
+                {
+                    seconds: 1e9,
+                    status: unschedulable("0/1 nodes are available: 1 Insufficient memory."),
+                },
+            ],
+        });
         const message = await failure(runJob(spec({ startTimeoutSeconds: 45 }), MASTER, deps));
-        expect(message).toBe("job pi: driver pod spark/pi-run1-driver could not start within 45s: Unschedulable: 0/1 nodes are available: 1 Insufficient memory.");
+        expect(message).toBe(
+            "job pi: driver pod spark/pi-run1-driver could not start within 45s: Unschedulable: 0/1 nodes are available: 1 Insufficient memory.",
+        );
         expect(cluster.now).toBeGreaterThanOrEqual(45_000);
         expect(cluster.now).toBeLessThan(48_000);
         expect(cluster.remaining("pods")).toEqual([]);
@@ -90,54 +161,113 @@ describe("runJob", () => {
 
     it("fails within startTimeoutSeconds on an image pull error", async () => {
         const cluster = new FakeCluster("spark");
-        const deps = fakeDeps(cluster, { exitCode: 0, driver: [{ seconds: 1e9, status: pending({ reason: "ImagePullBackOff", message: "Back-off pulling image \"r/j@sha256:aaa\"" }) }] });
+        const deps = fakeDeps(cluster, {
+            exitCode: 0,
+            driver: [
+                {
+                    seconds: 1e9,
+                    status: pending({
+                        reason: "ImagePullBackOff",
+                        message: 'Back-off pulling image "r/j@sha256:aaa"',
+                    }),
+                },
+            ],
+        });
         const message = await failure(runJob(spec({ startTimeoutSeconds: 30 }), MASTER, deps));
-        expect(message).toMatch(/could not start within 30s: ImagePullBackOff: Back-off pulling image/);
+        expect(message).toMatch(
+            /could not start within 30s: ImagePullBackOff: Back-off pulling image/,
+        );
         expect(cluster.now).toBeLessThan(33_000);
     });
 
     it("fails at once on an image name that can never be pulled", async () => {
         const cluster = new FakeCluster("spark");
-        const deps = fakeDeps(cluster, { exitCode: 0, driver: [{ seconds: 1e9, status: pending({ reason: "InvalidImageName", message: "couldn't parse image reference" }) }] });
+        const deps = fakeDeps(cluster, {
+            exitCode: 0,
+            driver: [
+                {
+                    seconds: 1e9,
+                    status: pending({
+                        reason: "InvalidImageName",
+                        message: "couldn't parse image reference",
+                    }),
+                },
+            ],
+        });
         expect(await failure(runJob(spec(), MASTER, deps))).toMatch(/InvalidImageName/);
         expect(cluster.now).toBeLessThan(5_000);
     });
 
     it("fails with spark-submit's own error when it cannot create the driver (e.g. a missing service account)", async () => {
         const cluster = new FakeCluster("spark");
-        const output = 'Exception in thread "main" io.fabric8.kubernetes.client.KubernetesClientException: Failure executing: POST at: https://127.0.0.1:6443/api/v1/namespaces/spark/pods. Message: pods "pi-run1-driver" is forbidden: error looking up service account spark/spark-driver: serviceaccount "spark-driver" not found.';
+        const output =
+            'Exception in thread "main" io.fabric8.kubernetes.client.KubernetesClientException: Failure executing: POST at: https://127.0.0.1:6443/api/v1/namespaces/spark/pods. Message: pods "pi-run1-driver" is forbidden: error looking up service account spark/spark-driver: serviceaccount "spark-driver" not found.';
         const deps = fakeDeps(cluster, { exitCode: 1, output });
         const message = await failure(runJob(spec(), MASTER, deps));
-        expect(message).toMatch(/^job pi: spark-submit exited with code 1 before the driver pod existed:/);
+        expect(message).toMatch(
+            /^job pi: spark-submit exited with code 1 before the driver pod existed:/,
+        );
         expect(message).toContain('serviceaccount "spark-driver" not found');
     });
 
     it("fails when spark-submit exits 0 but no driver pod ever appears", async () => {
         const cluster = new FakeCluster("spark");
         const deps = fakeDeps(cluster, { exitCode: 0 });
-        expect(await failure(runJob(spec({ startTimeoutSeconds: 20 }), MASTER, deps))).toMatch(/did not appear within 20s \(spark-submit exited 0/);
+        expect(await failure(runJob(spec({ startTimeoutSeconds: 20 }), MASTER, deps))).toMatch(
+            /did not appear within 20s \(spark-submit exited 0/,
+        );
     });
 
     it("kills an application that runs past runTimeoutSeconds and removes its pods", async () => {
         const cluster = new FakeCluster("spark");
-        const deps = fakeDeps(cluster, { exitCode: 0, driver: [{ seconds: 2, status: pending() }, { seconds: 1e9, status: running, executors: 2 }] });
+        const deps = fakeDeps(cluster, {
+            exitCode: 0,
+            driver: [
+                { seconds: 2, status: pending() },
+                { seconds: 1e9, status: running, executors: 2 },
+            ],
+        });
         const message = await failure(runJob(spec({ runTimeoutSeconds: 100 }), MASTER, deps));
-        expect(message).toBe("job pi: run exceeded runTimeoutSeconds=100; the application was killed");
+        expect(message).toBe(
+            "job pi: run exceeded runTimeoutSeconds=100; the application was killed",
+        );
         expect(cluster.now).toBeLessThan(105_000);
         expect(cluster.remaining("pods")).toEqual([]);
-        expect(cluster.deleted).toEqual(expect.arrayContaining(["pods/pi-run1-driver", "pods/pi-run1-exec-1", "pods/pi-run1-exec-2", "services/pi-run1-driver-svc", "configmaps/pi-run1-driver-conf"]));
+        expect(cluster.deleted).toEqual(
+            expect.arrayContaining([
+                "pods/pi-run1-driver",
+                "pods/pi-run1-exec-1",
+                "pods/pi-run1-exec-2",
+                "services/pi-run1-driver-svc",
+                "configmaps/pi-run1-driver-conf",
+            ]),
+        );
     });
 
     it("fails a successful driver whose log has no result line", async () => {
         const cluster = new FakeCluster("spark");
         cluster.log = "nothing to see\n";
-        const deps = fakeDeps(cluster, { exitCode: 0, driver: [{ seconds: 1, status: running }, { seconds: 1, status: terminated(0, "Completed") }] });
-        expect(await failure(runJob(spec(), MASTER, deps))).toMatch(/the driver succeeded but no line of its log matches resultPattern \/Pi is roughly \[0-9.\]\+\//);
+        const deps = fakeDeps(cluster, {
+            exitCode: 0,
+            driver: [
+                { seconds: 1, status: running },
+                { seconds: 1, status: terminated(0, "Completed") },
+            ],
+        });
+        expect(await failure(runJob(spec(), MASTER, deps))).toMatch(
+            /the driver succeeded but no line of its log matches resultPattern \/Pi is roughly \[0-9.\]\+\//,
+        );
     });
 
     it("succeeds with an empty result when the job has no resultPattern", async () => {
         const cluster = new FakeCluster("spark");
-        const deps = fakeDeps(cluster, { exitCode: 0, driver: [{ seconds: 1, status: running }, { seconds: 1, status: terminated(0, "Completed") }] });
+        const deps = fakeDeps(cluster, {
+            exitCode: 0,
+            driver: [
+                { seconds: 1, status: running },
+                { seconds: 1, status: terminated(0, "Completed") },
+            ],
+        });
         expect((await runJob(spec({ resultPattern: undefined }), MASTER, deps)).result).toBe("");
     });
 });
@@ -146,10 +276,25 @@ describe("removeJob", () => {
     it("deletes the driver, its executors and the services and config maps it owns, and waits for the pods to go", async () => {
         const cluster = new FakeCluster("spark");
         cluster.log = PI_LOG;
-        const deps = fakeDeps(cluster, { exitCode: 0, driver: [{ seconds: 1e9, status: running, executors: 3 }] });
-        cluster.createDriver("pi-old-driver", { "pyspark-k8s/project": "pyspark-k8s", "pyspark-k8s/stack": "test", "pyspark-k8s/job": "pi", "pyspark-k8s/run": "old" }, [{ seconds: 1e9, status: running, executors: 3 }]);
+        const deps = fakeDeps(cluster, {
+            exitCode: 0,
+            driver: [{ seconds: 1e9, status: running, executors: 3 }],
+        });
+        cluster.createDriver(
+            "pi-old-driver",
+            {
+                "pyspark-k8s/project": "pyspark-k8s",
+                "pyspark-k8s/stack": "test",
+                "pyspark-k8s/job": "pi",
+                "pyspark-k8s/run": "old",
+            },
+            [{ seconds: 1e9, status: running, executors: 3 }],
+        );
         await cluster.list("spark", "pods");
-        const counts = await removeJob({ project: "pyspark-k8s", stack: "test", job: "pi", namespace: "spark" }, deps);
+        const counts = await removeJob(
+            { project: "pyspark-k8s", stack: "test", job: "pi", namespace: "spark" },
+            deps,
+        );
         expect(counts).toEqual({ pods: 4, services: 1, configmaps: 1, persistentvolumeclaims: 0 });
         expect(cluster.remaining("pods")).toEqual([]);
         expect(cluster.remaining("services")).toEqual([]);
@@ -158,8 +303,19 @@ describe("removeJob", () => {
     it("leaves other jobs' and other stacks' pods alone", async () => {
         const cluster = new FakeCluster("spark");
         const deps = fakeDeps(cluster, { exitCode: 0 });
-        cluster.createDriver("etl-x-driver", { "pyspark-k8s/project": "pyspark-k8s", "pyspark-k8s/stack": "test", "pyspark-k8s/job": "etl" }, [{ seconds: 1e9, status: running }]);
-        const counts = await removeJob({ project: "pyspark-k8s", stack: "test", job: "pi", namespace: "spark" }, deps);
+        cluster.createDriver(
+            "etl-x-driver",
+            {
+                "pyspark-k8s/project": "pyspark-k8s",
+                "pyspark-k8s/stack": "test",
+                "pyspark-k8s/job": "etl",
+            },
+            [{ seconds: 1e9, status: running }],
+        );
+        const counts = await removeJob(
+            { project: "pyspark-k8s", stack: "test", job: "pi", namespace: "spark" },
+            deps,
+        );
         expect(counts.pods).toBe(0);
         expect(cluster.remaining("pods")).toEqual(["etl-x-driver"]);
     });

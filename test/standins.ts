@@ -15,21 +15,37 @@ export interface DriverPhase {
 }
 
 interface StoredObject {
-    metadata: { name: string; uid: string; labels: Record<string, string>; ownerReferences?: { uid: string }[] };
+    metadata: {
+        name: string;
+        uid: string;
+        labels: Record<string, string>;
+        ownerReferences?: { uid: string }[];
+    };
     status?: PodView["status"];
 }
 
-export const pending = (reason?: { reason: string; message: string }): DriverPhase["status"] => reason
-    ? { phase: "Pending", containerStatuses: [{ name: "spark-kubernetes-driver", state: { waiting: reason } }] }
-    : { phase: "Pending", conditions: [{ type: "PodScheduled", status: "True" }] };
+export const pending = (reason?: { reason: string; message: string }): DriverPhase["status"] =>
+    reason
+        ? {
+              phase: "Pending",
+              containerStatuses: [{ name: "spark-kubernetes-driver", state: { waiting: reason } }],
+          }
+        : { phase: "Pending", conditions: [{ type: "PodScheduled", status: "True" }] };
 export const unschedulable = (message: string): DriverPhase["status"] => ({
     phase: "Pending",
     conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message }],
 });
-export const running: DriverPhase["status"] = { phase: "Running", containerStatuses: [{ name: "spark-kubernetes-driver", state: { running: { startedAt: "now" } } }] };
+export const running: DriverPhase["status"] = {
+    phase: "Running",
+    containerStatuses: [
+        { name: "spark-kubernetes-driver", state: { running: { startedAt: "now" } } },
+    ],
+};
 export const terminated = (exitCode: number, reason: string): DriverPhase["status"] => ({
     phase: exitCode === 0 ? "Succeeded" : "Failed",
-    containerStatuses: [{ name: "spark-kubernetes-driver", state: { terminated: { exitCode, reason } } }],
+    containerStatuses: [
+        { name: "spark-kubernetes-driver", state: { terminated: { exitCode, reason } } },
+    ],
 });
 
 /** An in-memory namespace with a scripted driver; also a virtual clock. */
@@ -57,9 +73,25 @@ export class FakeCluster implements KubeApi {
         this.script = script;
         this.createdAt = this.now;
         const uid = `uid-${++this.uidSeq}`;
-        this.objects.set(this.key("pods", name), { metadata: { name, uid, labels: { ...labels, "spark-role": "driver" } } });
-        this.objects.set(this.key("services", `${name}-svc`), { metadata: { name: `${name}-svc`, uid: `uid-${++this.uidSeq}`, labels: {}, ownerReferences: [{ uid }] } });
-        this.objects.set(this.key("configmaps", `${name}-conf`), { metadata: { name: `${name}-conf`, uid: `uid-${++this.uidSeq}`, labels: {}, ownerReferences: [{ uid }] } });
+        this.objects.set(this.key("pods", name), {
+            metadata: { name, uid, labels: { ...labels, "spark-role": "driver" } },
+        });
+        this.objects.set(this.key("services", `${name}-svc`), {
+            metadata: {
+                name: `${name}-svc`,
+                uid: `uid-${++this.uidSeq}`,
+                labels: {},
+                ownerReferences: [{ uid }],
+            },
+        });
+        this.objects.set(this.key("configmaps", `${name}-conf`), {
+            metadata: {
+                name: `${name}-conf`,
+                uid: `uid-${++this.uidSeq}`,
+                labels: {},
+                ownerReferences: [{ uid }],
+            },
+        });
     }
 
     /** Advances the scripted driver to the phase for the current virtual time. */
@@ -81,7 +113,15 @@ export class FakeCluster implements KubeApi {
             const name = `${this.driverName.replace(/-driver$/, "")}-exec-${i}`;
             const k = this.key("pods", name);
             if (!this.objects.has(k) && !this.deleted.includes(k)) {
-                this.objects.set(k, { metadata: { name, uid: `uid-${++this.uidSeq}`, labels: { ...this.driverLabels, "spark-role": "executor" }, ownerReferences: [{ uid: driver.metadata.uid }] }, status: running });
+                this.objects.set(k, {
+                    metadata: {
+                        name,
+                        uid: `uid-${++this.uidSeq}`,
+                        labels: { ...this.driverLabels, "spark-role": "executor" },
+                        ownerReferences: [{ uid: driver.metadata.uid }],
+                    },
+                    status: running,
+                });
             }
         }
     }
@@ -93,7 +133,10 @@ export class FakeCluster implements KubeApi {
 
     list<T>(_ns: string, resource: string, labelSelector?: string): Promise<T[]> {
         this.tick();
-        const wanted = (labelSelector ?? "").split(",").filter(Boolean).map((kv) => kv.split("="));
+        const wanted = (labelSelector ?? "")
+            .split(",")
+            .filter(Boolean)
+            .map((kv) => kv.split("="));
         const items = [...this.objects.entries()]
             .filter(([k]) => k.startsWith(`${resource}/`))
             .map(([, o]) => o)
@@ -113,7 +156,9 @@ export class FakeCluster implements KubeApi {
 
     /** Names of the remaining objects of a resource kind. */
     remaining(resource: string): string[] {
-        return [...this.objects.keys()].filter((k) => k.startsWith(`${resource}/`)).map((k) => k.slice(resource.length + 1));
+        return [...this.objects.keys()]
+            .filter((k) => k.startsWith(`${resource}/`))
+            .map((k) => k.slice(resource.length + 1));
     }
 }
 
@@ -129,7 +174,10 @@ export interface SubmitScript {
 }
 
 /** Runner dependencies wired to a FakeCluster and a stand-in spark-submit. */
-export function fakeDeps(cluster: FakeCluster, submit: SubmitScript): RunnerDeps & { submittedArgs: string[][]; killed: number; logs: string[] } {
+export function fakeDeps(
+    cluster: FakeCluster,
+    submit: SubmitScript,
+): RunnerDeps & { submittedArgs: string[][]; killed: number; logs: string[] } {
     const deps = {
         submittedArgs: [] as string[][],
         killed: 0,
@@ -137,7 +185,8 @@ export function fakeDeps(cluster: FakeCluster, submit: SubmitScript): RunnerDeps
         kube: cluster,
         startSubmit(args: readonly string[]): SubmitProcess {
             deps.submittedArgs.push([...args]);
-            const conf = (key: string) => args.find((a) => a.startsWith(`${key}=`))?.slice(key.length + 1);
+            const conf = (key: string) =>
+                args.find((a) => a.startsWith(`${key}=`))?.slice(key.length + 1);
             const exited = new Promise<SubmitExit>((resolve) => {
                 const finish = () => {
                     if (submit.exitCode === 0 && submit.driver) {
@@ -146,7 +195,11 @@ export function fakeDeps(cluster: FakeCluster, submit: SubmitScript): RunnerDeps
                             const m = /^spark\.kubernetes\.driver\.label\.([^=]+)=(.*)$/.exec(a);
                             if (m) labels[m[1]] = m[2];
                         }
-                        cluster.createDriver(conf("spark.kubernetes.driver.pod.name") ?? "missing", labels, submit.driver);
+                        cluster.createDriver(
+                            conf("spark.kubernetes.driver.pod.name") ?? "missing",
+                            labels,
+                            submit.driver,
+                        );
                     }
                     resolve({ code: submit.exitCode, output: submit.output ?? "" });
                 };

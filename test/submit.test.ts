@@ -3,15 +3,37 @@ import { JobRunSpec, appUri, labelValue } from "../lib/jobSpec";
 import { driverPodName, sparkConf, sparkSubmitArgs } from "../lib/submit";
 
 const IMAGE = `127.0.0.1:5000/jobs@sha256:${"e".repeat(64)}`;
-const RUN = { master: "k8s://https://127.0.0.1:6443", resourcePrefix: "pi-k3x9a1b2", runTag: "k3x9a1b2" };
+const RUN = {
+    master: "k8s://https://127.0.0.1:6443",
+    resourcePrefix: "pi-k3x9a1b2",
+    runTag: "k3x9a1b2",
+};
 
 function spec(job: Record<string, unknown>, overrides: Partial<JobRunSpec> = {}): JobRunSpec {
-    const j = validateStackConfig({ image: { mode: "existing", ref: IMAGE }, jobs: { pi: { app: "jobs/pi.py", ...job } } }).jobs.pi;
+    const j = validateStackConfig({
+        image: { mode: "existing", ref: IMAGE },
+        jobs: { pi: { app: "jobs/pi.py", ...job } },
+    }).jobs.pi;
     return {
-        project: "pyspark-k8s", stack: "dev", job: "pi", namespace: "spark-dev", serviceAccountName: "spark-driver", image: IMAGE,
-        app: appUri(j.app), args: j.args, driver: j.driver, executor: j.executor, dynamicAllocation: j.dynamicAllocation,
-        labels: j.labels, conf: j.conf, env: j.env, resultPattern: j.resultPattern,
-        startTimeoutSeconds: j.startTimeoutSeconds, runTimeoutSeconds: j.runTimeoutSeconds, runId: j.runId, cluster: {},
+        project: "pyspark-k8s",
+        stack: "dev",
+        job: "pi",
+        namespace: "spark-dev",
+        serviceAccountName: "spark-driver",
+        image: IMAGE,
+        app: appUri(j.app),
+        args: j.args,
+        driver: j.driver,
+        executor: j.executor,
+        dynamicAllocation: j.dynamicAllocation,
+        labels: j.labels,
+        conf: j.conf,
+        env: j.env,
+        resultPattern: j.resultPattern,
+        startTimeoutSeconds: j.startTimeoutSeconds,
+        runTimeoutSeconds: j.runTimeoutSeconds,
+        runId: j.runId,
+        cluster: {},
         ...overrides,
     };
 }
@@ -21,40 +43,75 @@ const confMap = (s: JobRunSpec) => Object.fromEntries(sparkConf(s, RUN));
 describe("sparkSubmitArgs", () => {
     it("submits in cluster mode with image, namespace, service account and a per-run driver pod name", () => {
         const args = sparkSubmitArgs(spec({ args: ["4", "1000"] }), RUN);
-        expect(args.slice(0, 6)).toEqual(["--master", "k8s://https://127.0.0.1:6443", "--deploy-mode", "cluster", "--name", "pi"]);
+        expect(args.slice(0, 6)).toEqual([
+            "--master",
+            "k8s://https://127.0.0.1:6443",
+            "--deploy-mode",
+            "cluster",
+            "--name",
+            "pi",
+        ]);
         expect(args.slice(-3)).toEqual(["local:///opt/spark/work-dir/app/jobs/pi.py", "4", "1000"]);
         const confs = args.filter((_, i) => args[i - 1] === "--conf");
-        expect(confs).toEqual(expect.arrayContaining([
-            "spark.kubernetes.namespace=spark-dev",
-            `spark.kubernetes.container.image=${IMAGE}`,
-            "spark.kubernetes.authenticate.driver.serviceAccountName=spark-driver",
-            "spark.kubernetes.driver.pod.name=pi-k3x9a1b2-driver",
-            "spark.kubernetes.executor.podNamePrefix=pi-k3x9a1b2",
-            "spark.kubernetes.submission.waitAppCompletion=false",
-        ]));
+        expect(confs).toEqual(
+            expect.arrayContaining([
+                "spark.kubernetes.namespace=spark-dev",
+                `spark.kubernetes.container.image=${IMAGE}`,
+                "spark.kubernetes.authenticate.driver.serviceAccountName=spark-driver",
+                "spark.kubernetes.driver.pod.name=pi-k3x9a1b2-driver",
+                "spark.kubernetes.executor.podNamePrefix=pi-k3x9a1b2",
+                "spark.kubernetes.submission.waitAppCompletion=false",
+            ]),
+        );
         // Every --conf is followed by exactly one key=value.
-        args.forEach((a, i) => { if (a === "--conf") expect(args[i + 1]).toMatch(/^spark\.[^=]+=/); });
+        args.forEach((a, i) => {
+            if (a === "--conf") expect(args[i + 1]).toMatch(/^spark\.[^=]+=/);
+        });
     });
 
     it("sets driver and executor cores, memory, overhead, requests and limits, and the executor count", () => {
-        const conf = confMap(spec({
-            driver: { cores: 1, coreRequest: "500m", memory: "1g", memoryOverhead: "128m" },
-            executor: { instances: 3, cores: 2, coreRequest: "1500m", coreLimit: "2", memory: "2g", memoryOverhead: "256m" },
-        }));
+        const conf = confMap(
+            spec({
+                driver: { cores: 1, coreRequest: "500m", memory: "1g", memoryOverhead: "128m" },
+                executor: {
+                    instances: 3,
+                    cores: 2,
+                    coreRequest: "1500m",
+                    coreLimit: "2",
+                    memory: "2g",
+                    memoryOverhead: "256m",
+                },
+            }),
+        );
         expect(conf).toMatchObject({
-            "spark.driver.cores": "1", "spark.driver.memory": "1g", "spark.driver.memoryOverhead": "128m", "spark.kubernetes.driver.request.cores": "500m",
-            "spark.executor.cores": "2", "spark.executor.memory": "2g", "spark.executor.memoryOverhead": "256m",
-            "spark.kubernetes.executor.request.cores": "1500m", "spark.kubernetes.executor.limit.cores": "2",
-            "spark.executor.instances": "3", "spark.dynamicAllocation.enabled": "false",
+            "spark.driver.cores": "1",
+            "spark.driver.memory": "1g",
+            "spark.driver.memoryOverhead": "128m",
+            "spark.kubernetes.driver.request.cores": "500m",
+            "spark.executor.cores": "2",
+            "spark.executor.memory": "2g",
+            "spark.executor.memoryOverhead": "256m",
+            "spark.kubernetes.executor.request.cores": "1500m",
+            "spark.kubernetes.executor.limit.cores": "2",
+            "spark.executor.instances": "3",
+            "spark.dynamicAllocation.enabled": "false",
         });
         expect(conf["spark.kubernetes.driver.limit.cores"]).toBeUndefined();
     });
 
     it("turns on dynamic allocation with shuffle tracking and the executor bounds", () => {
-        const conf = confMap(spec({ executor: { instances: 2 }, dynamicAllocation: { enabled: true, minExecutors: 1, maxExecutors: 6 } }));
+        const conf = confMap(
+            spec({
+                executor: { instances: 2 },
+                dynamicAllocation: { enabled: true, minExecutors: 1, maxExecutors: 6 },
+            }),
+        );
         expect(conf).toMatchObject({
-            "spark.dynamicAllocation.enabled": "true", "spark.dynamicAllocation.shuffleTracking.enabled": "true",
-            "spark.dynamicAllocation.minExecutors": "1", "spark.dynamicAllocation.maxExecutors": "6", "spark.dynamicAllocation.initialExecutors": "2",
+            "spark.dynamicAllocation.enabled": "true",
+            "spark.dynamicAllocation.shuffleTracking.enabled": "true",
+            "spark.dynamicAllocation.minExecutors": "1",
+            "spark.dynamicAllocation.maxExecutors": "6",
+            "spark.dynamicAllocation.initialExecutors": "2",
         });
         expect(conf["spark.executor.instances"]).toBeUndefined();
     });
@@ -74,17 +131,24 @@ describe("sparkSubmitArgs", () => {
     });
 
     it("passes env to driver and executors, extra conf last, and the context when one is set", () => {
-        const s = spec({ env: { MODE: "fast" }, conf: { "spark.sql.shuffle.partitions": "8" } }, { cluster: { context: "minikube" } });
+        const s = spec(
+            { env: { MODE: "fast" }, conf: { "spark.sql.shuffle.partitions": "8" } },
+            { cluster: { context: "minikube" } },
+        );
         const conf = sparkConf(s, RUN);
         expect(Object.fromEntries(conf)).toMatchObject({
-            "spark.kubernetes.driverEnv.MODE": "fast", "spark.executorEnv.MODE": "fast", "spark.kubernetes.context": "minikube",
+            "spark.kubernetes.driverEnv.MODE": "fast",
+            "spark.executorEnv.MODE": "fast",
+            "spark.kubernetes.context": "minikube",
         });
         expect(conf[conf.length - 1]).toEqual(["spark.sql.shuffle.partitions", "8"]);
     });
 
     it("is deterministic", () => {
         const s = spec({ labels: { b: "2", a: "1" }, env: { Z: "1", A: "2" } });
-        expect(sparkSubmitArgs(s, RUN)).toEqual(sparkSubmitArgs(JSON.parse(JSON.stringify(s)) as JobRunSpec, RUN));
+        expect(sparkSubmitArgs(s, RUN)).toEqual(
+            sparkSubmitArgs(JSON.parse(JSON.stringify(s)) as JobRunSpec, RUN),
+        );
     });
 });
 
@@ -96,7 +160,9 @@ describe("naming", () => {
     it("resolves app paths to URIs inside the image", () => {
         expect(appUri("jobs/pi.py")).toBe("local:///opt/spark/work-dir/app/jobs/pi.py");
         expect(appUri("./jobs/pi.py")).toBe("local:///opt/spark/work-dir/app/jobs/pi.py");
-        expect(appUri("/opt/spark/examples/src/main/python/pi.py")).toBe("local:///opt/spark/examples/src/main/python/pi.py");
+        expect(appUri("/opt/spark/examples/src/main/python/pi.py")).toBe(
+            "local:///opt/spark/examples/src/main/python/pi.py",
+        );
         expect(appUri("s3a://bucket/job.py")).toBe("s3a://bucket/job.py");
     });
 

@@ -23,33 +23,36 @@ LOGS="$CACHE/logs"
 VENV="$CACHE/venv"
 mkdir -p "$BIN" "$STAMPS" "$WORK" "$LOGS"
 # One build at a time per cache (a second caller waits, then finds everything cached).
-exec 9>"$CACHE/.build.lock"
+exec 9> "$CACHE/.build.lock"
 flock 9
 
 START_ALL=$SECONDS
 log() { printf '[toolchain] %s\n' "$*"; }
-die() { printf '[toolchain] ERROR: %s\n' "$*" >&2; exit 1; }
+die() {
+    printf '[toolchain] ERROR: %s\n' "$*" >&2
+    exit 1
+}
 
 # ---------------------------------------------------------------- prerequisites
 apt_updated=0
 apt_install() {
-  if [ "$(id -u)" != 0 ]; then
-    die "need Debian packages '$*' but not root: install them with apt-get and re-run"
-  fi
-  if [ "$apt_updated" = 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq || die "apt-get update failed"
-    apt_updated=1
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" \
-    || die "apt-get install $* failed"
+    if [ "$(id -u)" != 0 ]; then
+        die "need Debian packages '$*' but not root: install them with apt-get and re-run"
+    fi
+    if [ "$apt_updated" = 0 ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq || die "apt-get update failed"
+        apt_updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" \
+        || die "apt-get install $* failed"
 }
 
-command -v go >/dev/null 2>&1 || die "Go is not installed (need >= $GO_MIN_VERSION): install Go and re-run"
+command -v go > /dev/null 2>&1 || die "Go is not installed (need >= $GO_MIN_VERSION): install Go and re-run"
 GO_VERSION="$(go env GOVERSION)"
 go_ok="$(printf '%s\n%s\n' "go$GO_MIN_VERSION" "$GO_VERSION" | sort -V | head -n1)"
 [ "$go_ok" = "go$GO_MIN_VERSION" ] || die "Go $GO_VERSION is too old, need >= $GO_MIN_VERSION"
-command -v node >/dev/null 2>&1 || die "node is not installed (the language host runs programs with node)"
-command -v python3 >/dev/null 2>&1 || apt_install python3
+command -v node > /dev/null 2>&1 || die "node is not installed (the language host runs programs with node)"
+command -v python3 > /dev/null 2>&1 || apt_install python3
 
 # Go settings for every build: modules only from the configured proxy, go.sum
 # committed (no checksum-database look-ups needed), no VCS stamping, no toolchain download.
@@ -59,45 +62,48 @@ export CGO_ENABLED=0
 
 # key COMPONENT FILES... : hash of the inputs that define a component.
 key() {
-  {
-    printf '%s\n' "$GO_VERSION" "$(uname -m)"
-    for f in "$@"; do
-      if [ -d "$f" ]; then
-        (cd "$f" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
-      else
-        printf '%s\n' "$f"
-      fi
-    done
-  } | sha256sum | cut -d' ' -f1
+    {
+        printf '%s\n' "$GO_VERSION" "$(uname -m)"
+        for f in "$@"; do
+            if [ -d "$f" ]; then
+                (cd "$f" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+            else
+                printf '%s\n' "$f"
+            fi
+        done
+    } | sha256sum | cut -d' ' -f1
 }
 fresh() { # fresh NAME KEY OUTPUT...: true when stamp matches and outputs exist
-  local name="$1" k="$2"; shift 2
-  [ "${PSK_TOOLCHAIN_FORCE:-0}" = 1 ] && return 1
-  [ -f "$STAMPS/$name.key" ] && [ "$(cat "$STAMPS/$name.key")" = "$k" ] || return 1
-  local o; for o in "$@"; do [ -e "$o" ] || return 1; done
+    local name="$1" k="$2"
+    shift 2
+    [ "${PSK_TOOLCHAIN_FORCE:-0}" = 1 ] && return 1
+    [ -f "$STAMPS/$name.key" ] && [ "$(cat "$STAMPS/$name.key")" = "$k" ] || return 1
+    local o
+    for o in "$@"; do [ -e "$o" ] || return 1; done
 }
 stamp() { printf '%s\n' "$2" > "$STAMPS/$1.key"; }
-elapsed() { log "$1: $2 ($(( SECONDS - $3 ))s)"; }
+elapsed() { log "$1: $2 ($((SECONDS - $3))s)"; }
 
 # require_line FILE REGEX WHAT: check that a committed go.mod agrees with versions.env.
 require_line() {
-  grep -Eq "$2" "$1" || die "$1 does not pin $3 (expected a line matching '$2'): update go.mod to match versions.env"
+    grep -Eq "$2" "$1" || die "$1 does not pin $3 (expected a line matching '$2'): update go.mod to match versions.env"
 }
 
 # go_build COMPONENT MODULE@VERSION OUT PKG LDFLAGS: build in a cache copy of toolchain/go/COMPONENT.
 go_build() {
-  local comp="$1" what="$2" out="$3" pkg="$4" ldflags="$5"
-  local dir="$WORK/$comp" logf="$LOGS/$comp.log"
-  if ! (cd "$dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "$out.tmp" "$pkg") >"$logf" 2>&1; then
-    printf '[toolchain] ERROR: building %s (%s) failed; last lines of %s:\n' "$comp" "$what" "$logf" >&2
-    tail -n 25 "$logf" >&2
-    exit 1
-  fi
-  mv -f "$out.tmp" "$out"
+    local comp="$1" what="$2" out="$3" pkg="$4" ldflags="$5"
+    local dir="$WORK/$comp" logf="$LOGS/$comp.log"
+    if ! (cd "$dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "$out.tmp" "$pkg") > "$logf" 2>&1; then
+        printf '[toolchain] ERROR: building %s (%s) failed; last lines of %s:\n' "$comp" "$what" "$logf" >&2
+        tail -n 25 "$logf" >&2
+        exit 1
+    fi
+    mv -f "$out.tmp" "$out"
 }
 sync_src() { # copy toolchain/go/COMPONENT into the cache build dir
-  rm -rf "${WORK:?}/${1:?}"; mkdir -p "$WORK/$1"
-  cp -R "$TOOLCHAIN_DIR/go/$1/." "$WORK/$1/"
+    rm -rf "${WORK:?}/${1:?}"
+    mkdir -p "$WORK/$1"
+    cp -R "$TOOLCHAIN_DIR/go/$1/." "$WORK/$1/"
 }
 # ---------------------------------------------------------------- 1. Pulumi CLI
 t=$SECONDS
@@ -106,14 +112,14 @@ require_line "$TOOLCHAIN_DIR/go/cli/go.mod" "github.com/pulumi/pulumi/pkg/v3 v$P
 require_line "$TOOLCHAIN_DIR/go/cli/go.mod" "github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION( |\$)" "sdk/v3@v$PULUMI_VERSION"
 k="$(key "$TOOLCHAIN_DIR/go/cli" "PULUMI_VERSION=$PULUMI_VERSION")"
 if fresh cli "$k" "$BIN/pulumi"; then
-  elapsed "pulumi CLI v$PULUMI_VERSION" "cached" "$t"
+    elapsed "pulumi CLI v$PULUMI_VERSION" "cached" "$t"
 else
-  log "building pulumi CLI ($CLI_MOD) ..."
-  sync_src cli
-  go_build cli "$CLI_MOD" "$BIN/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
-    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
-  stamp cli "$k"
-  elapsed "pulumi CLI v$PULUMI_VERSION" "built" "$t"
+    log "building pulumi CLI ($CLI_MOD) ..."
+    sync_src cli
+    go_build cli "$CLI_MOD" "$BIN/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+        "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
+    stamp cli "$k"
+    elapsed "pulumi CLI v$PULUMI_VERSION" "built" "$t"
 fi
 
 # ---------------------------------------------------------------- 2. Node.js language host
@@ -122,45 +128,44 @@ LH_WHAT="project language host against github.com/pulumi/pulumi/sdk/v3@v$PULUMI_
 require_line "$TOOLCHAIN_DIR/go/langhost-nodejs/go.mod" "github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION\$" "sdk/v3@v$PULUMI_VERSION"
 k="$(key "$TOOLCHAIN_DIR/go/langhost-nodejs" "LANGHOST_NODEJS_VERSION=$LANGHOST_NODEJS_VERSION")"
 if fresh langhost-nodejs "$k" "$BIN/pulumi-language-nodejs"; then
-  elapsed "pulumi-language-nodejs $LANGHOST_NODEJS_VERSION" "cached" "$t"
+    elapsed "pulumi-language-nodejs $LANGHOST_NODEJS_VERSION" "cached" "$t"
 else
-  log "building pulumi-language-nodejs ($LH_WHAT) ..."
-  sync_src langhost-nodejs
-  go_build langhost-nodejs "$LH_WHAT" "$BIN/pulumi-language-nodejs" . \
-    "-X main.version=$LANGHOST_NODEJS_VERSION"
-  stamp langhost-nodejs "$k"
-  elapsed "pulumi-language-nodejs $LANGHOST_NODEJS_VERSION" "built" "$t"
+    log "building pulumi-language-nodejs ($LH_WHAT) ..."
+    sync_src langhost-nodejs
+    go_build langhost-nodejs "$LH_WHAT" "$BIN/pulumi-language-nodejs" . \
+        "-X main.version=$LANGHOST_NODEJS_VERSION"
+    stamp langhost-nodejs "$k"
+    elapsed "pulumi-language-nodejs $LANGHOST_NODEJS_VERSION" "built" "$t"
 fi
 
 # ---------------------------------------------------------------- 3. Kubernetes provider
 t=$SECONDS
 K8S_MOD="github.com/pulumi/pulumi-kubernetes/provider/v4@$KUBERNETES_PROVIDER_MODULE_VERSION"
 case "$KUBERNETES_PROVIDER_MODULE_VERSION" in
-  *-"${KUBERNETES_PROVIDER_COMMIT:0:12}") ;;
-  *) die "KUBERNETES_PROVIDER_MODULE_VERSION does not end in the first 12 hex of KUBERNETES_PROVIDER_COMMIT" ;;
+    *-"${KUBERNETES_PROVIDER_COMMIT:0:12}") ;;
+    *) die "KUBERNETES_PROVIDER_MODULE_VERSION does not end in the first 12 hex of KUBERNETES_PROVIDER_COMMIT" ;;
 esac
 require_line "$TOOLCHAIN_DIR/go/kubernetes-provider/go.mod" \
-  "github.com/pulumi/pulumi-kubernetes/provider/v4 $KUBERNETES_PROVIDER_MODULE_VERSION\$" "$K8S_MOD"
+    "github.com/pulumi/pulumi-kubernetes/provider/v4 $KUBERNETES_PROVIDER_MODULE_VERSION\$" "$K8S_MOD"
 require_line "$TOOLCHAIN_DIR/go/kubernetes-provider/go.mod" \
-  "github.com/pulumi/pulumi-kubernetes/sdk/v4 $KUBERNETES_SDK_MODULE_VERSION( |\$)" "sdk/v4@$KUBERNETES_SDK_MODULE_VERSION"
+    "github.com/pulumi/pulumi-kubernetes/sdk/v4 $KUBERNETES_SDK_MODULE_VERSION( |\$)" "sdk/v4@$KUBERNETES_SDK_MODULE_VERSION"
 k="$(key "$TOOLCHAIN_DIR/go/kubernetes-provider" "KUBERNETES_PROVIDER_VERSION=$KUBERNETES_PROVIDER_VERSION")"
 if fresh kubernetes-provider "$k" "$BIN/pulumi-resource-kubernetes"; then
-  elapsed "pulumi-resource-kubernetes $KUBERNETES_PROVIDER_VERSION" "cached" "$t"
+    elapsed "pulumi-resource-kubernetes $KUBERNETES_PROVIDER_VERSION" "cached" "$t"
 else
-  log "building pulumi-resource-kubernetes ($K8S_MOD = release $KUBERNETES_PROVIDER_VERSION) ..."
-  sync_src kubernetes-provider
-  if ! (cd "$WORK/kubernetes-provider" && go mod download "$K8S_MOD" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4) \
-       >"$LOGS/kubernetes-provider.download.log" 2>&1; then
-    tail -n 25 "$LOGS/kubernetes-provider.download.log" >&2
-    die "downloading $K8S_MOD from the Go module proxy failed"
-  fi
-  mod_dir="$(tail -n1 "$LOGS/kubernetes-provider.download.log")"
-  schema_src="$mod_dir/cmd/pulumi-resource-kubernetes"
-  [ -f "$schema_src/schema.json" ] || die "$K8S_MOD has no cmd/pulumi-resource-kubernetes/schema.json"
-  # The upstream cmd embeds generated (git-ignored) files; generate them here:
-  # the committed schema with its version set, and the compacted terraform mapping.
-  python3 - "$schema_src" "$WORK/kubernetes-provider" "$KUBERNETES_PROVIDER_VERSION" <<'PY' \
-    || die "generating the embedded schema for $K8S_MOD failed"
+    log "building pulumi-resource-kubernetes ($K8S_MOD = release $KUBERNETES_PROVIDER_VERSION) ..."
+    sync_src kubernetes-provider
+    if ! (cd "$WORK/kubernetes-provider" && go mod download "$K8S_MOD" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4) \
+        > "$LOGS/kubernetes-provider.download.log" 2>&1; then
+        tail -n 25 "$LOGS/kubernetes-provider.download.log" >&2
+        die "downloading $K8S_MOD from the Go module proxy failed"
+    fi
+    mod_dir="$(tail -n1 "$LOGS/kubernetes-provider.download.log")"
+    schema_src="$mod_dir/cmd/pulumi-resource-kubernetes"
+    [ -f "$schema_src/schema.json" ] || die "$K8S_MOD has no cmd/pulumi-resource-kubernetes/schema.json"
+    # The upstream cmd embeds generated (git-ignored) files; generate them here:
+    # the committed schema with its version set, and the compacted terraform mapping.
+    python3 - "$schema_src" "$WORK/kubernetes-provider" "$KUBERNETES_PROVIDER_VERSION" << 'PY' || die "generating the embedded schema for $K8S_MOD failed"
 import json, os, sys
 src, dst, version = sys.argv[1], sys.argv[2], sys.argv[3]
 with open(os.path.join(src, "schema.json")) as f:
@@ -173,10 +178,10 @@ with open(os.path.join(src, "terraform-mapping.json")) as f:
 with open(os.path.join(dst, "terraform-mapping-embed.json"), "w") as f:
     json.dump(mapping, f, separators=(",", ":"))
 PY
-  go_build kubernetes-provider "$K8S_MOD" "$BIN/pulumi-resource-kubernetes" . \
-    "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$KUBERNETES_PROVIDER_VERSION"
-  stamp kubernetes-provider "$k"
-  elapsed "pulumi-resource-kubernetes $KUBERNETES_PROVIDER_VERSION" "built" "$t"
+    go_build kubernetes-provider "$K8S_MOD" "$BIN/pulumi-resource-kubernetes" . \
+        "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$KUBERNETES_PROVIDER_VERSION"
+    stamp kubernetes-provider "$k"
+    elapsed "pulumi-resource-kubernetes $KUBERNETES_PROVIDER_VERSION" "built" "$t"
 fi
 
 # ---------------------------------------------------------------- 4. dynamic-provider shim
@@ -186,10 +191,10 @@ install -m 0755 "$TOOLCHAIN_DIR/pulumi-resource-pulumi-nodejs" "$BIN/pulumi-reso
 
 # ---------------------------------------------------------------- 5. Java 17
 t=$SECONDS
-JAVA_HOME="/usr/lib/jvm/java-17-openjdk-$(dpkg --print-architecture 2>/dev/null || echo amd64)"
+JAVA_HOME="/usr/lib/jvm/java-17-openjdk-$(dpkg --print-architecture 2> /dev/null || echo amd64)"
 if [ ! -x "$JAVA_HOME/bin/java" ]; then
-  log "installing $JAVA_DEBIAN_PACKAGE (Debian) ..."
-  apt_install "$JAVA_DEBIAN_PACKAGE"
+    log "installing $JAVA_DEBIAN_PACKAGE (Debian) ..."
+    apt_install "$JAVA_DEBIAN_PACKAGE"
 fi
 [ -x "$JAVA_HOME/bin/java" ] || die "$JAVA_DEBIAN_PACKAGE installed but $JAVA_HOME/bin/java is missing"
 export JAVA_HOME
@@ -199,21 +204,24 @@ elapsed "java ($("$JAVA_HOME/bin/java" -version 2>&1 | head -n1))" "ready" "$t"
 t=$SECONDS
 k="$(key "PYSPARK_VERSION=$PYSPARK_VERSION" "$(python3 -c 'import sys; print(sys.version)')")"
 if fresh pyspark "$k" "$VENV/bin/spark-submit"; then
-  elapsed "pyspark $PYSPARK_VERSION" "cached" "$t"
+    elapsed "pyspark $PYSPARK_VERSION" "cached" "$t"
 else
-  log "installing pyspark==$PYSPARK_VERSION into $VENV ..."
-  rm -rf "$VENV"
-  if ! python3 -m venv "$VENV" >"$LOGS/venv.log" 2>&1; then
-    apt_install python3-venv
+    log "installing pyspark==$PYSPARK_VERSION into $VENV ..."
     rm -rf "$VENV"
-    /usr/bin/python3 -m venv "$VENV" >"$LOGS/venv.log" 2>&1 || { tail -n 20 "$LOGS/venv.log" >&2; die "python3 -m venv failed"; }
-  fi
-  if ! "$VENV/bin/pip" install --disable-pip-version-check "pyspark==$PYSPARK_VERSION" >"$LOGS/pyspark.log" 2>&1; then
-    tail -n 25 "$LOGS/pyspark.log" >&2
-    die "pip install pyspark==$PYSPARK_VERSION failed (log: $LOGS/pyspark.log)"
-  fi
-  stamp pyspark "$k"
-  elapsed "pyspark $PYSPARK_VERSION" "installed" "$t"
+    if ! python3 -m venv "$VENV" > "$LOGS/venv.log" 2>&1; then
+        apt_install python3-venv
+        rm -rf "$VENV"
+        /usr/bin/python3 -m venv "$VENV" > "$LOGS/venv.log" 2>&1 || {
+            tail -n 20 "$LOGS/venv.log" >&2
+            die "python3 -m venv failed"
+        }
+    fi
+    if ! "$VENV/bin/pip" install --disable-pip-version-check "pyspark==$PYSPARK_VERSION" > "$LOGS/pyspark.log" 2>&1; then
+        tail -n 25 "$LOGS/pyspark.log" >&2
+        die "pip install pyspark==$PYSPARK_VERSION failed (log: $LOGS/pyspark.log)"
+    fi
+    stamp pyspark "$k"
+    elapsed "pyspark $PYSPARK_VERSION" "installed" "$t"
 fi
 k8s_jar="$(find "$VENV" -path '*/pyspark/jars/spark-kubernetes_*.jar' | head -n1)"
 [ -n "$k8s_jar" ] || die "pyspark $PYSPARK_VERSION has no jars/spark-kubernetes_*.jar: Spark on Kubernetes would not work"
@@ -225,13 +233,16 @@ export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION
 mkdir -p "$PULUMI_HOME"
 k="$(key "k8s=$(cat "$STAMPS/kubernetes-provider.key")" "cli=$(cat "$STAMPS/cli.key")")"
 if fresh plugins "$k" "$PULUMI_HOME/plugins"; then
-  elapsed "plugin cache" "cached" "$t"
+    elapsed "plugin cache" "cached" "$t"
 else
-  "$BIN/pulumi" plugin install resource kubernetes "$KUBERNETES_PROVIDER_VERSION" \
-    --file "$BIN/pulumi-resource-kubernetes" --reinstall >"$LOGS/plugins.log" 2>&1 \
-    || { tail -n 20 "$LOGS/plugins.log" >&2; die "pulumi plugin install resource kubernetes $KUBERNETES_PROVIDER_VERSION failed"; }
-  stamp plugins "$k"
-  elapsed "plugin cache" "installed kubernetes $KUBERNETES_PROVIDER_VERSION" "$t"
+    "$BIN/pulumi" plugin install resource kubernetes "$KUBERNETES_PROVIDER_VERSION" \
+        --file "$BIN/pulumi-resource-kubernetes" --reinstall > "$LOGS/plugins.log" 2>&1 \
+        || {
+            tail -n 20 "$LOGS/plugins.log" >&2
+            die "pulumi plugin install resource kubernetes $KUBERNETES_PROVIDER_VERSION failed"
+        }
+    stamp plugins "$k"
+    elapsed "plugin cache" "installed kubernetes $KUBERNETES_PROVIDER_VERSION" "$t"
 fi
 
 # ---------------------------------------------------------------- summary
@@ -244,4 +255,4 @@ log "pulumi-resource-kubernetes  $KUBERNETES_PROVIDER_VERSION ($KUBERNETES_PROVI
 log "pulumi-resource-command     not built: not served by the Go module proxy (see versions.env)"
 log "pyspark                     $PYSPARK_VERSION  $VENV  (k8s jar: $(basename "$k8s_jar"))"
 log "JAVA_HOME                   $JAVA_HOME"
-log "total: $(( SECONDS - START_ALL ))s.  Use: source toolchain/env.sh  (or npm run pulumi -- <args>)"
+log "total: $((SECONDS - START_ALL))s.  Use: source toolchain/env.sh  (or npm run pulumi -- <args>)"

@@ -11,8 +11,8 @@ export PSK_TOOLCHAIN_BIN="$PSK_TOOLCHAIN_CACHE/bin"
 export PSK_TOOLCHAIN_VENV="$PSK_TOOLCHAIN_CACHE/venv"
 
 case ":$PATH:" in
-  *":$PSK_TOOLCHAIN_BIN:$PSK_TOOLCHAIN_VENV/bin:"*) ;;
-  *) export PATH="$PSK_TOOLCHAIN_BIN:$PSK_TOOLCHAIN_VENV/bin:$PATH" ;;
+    *":$PSK_TOOLCHAIN_BIN:$PSK_TOOLCHAIN_VENV/bin:"*) ;;
+    *) export PATH="$PSK_TOOLCHAIN_BIN:$PSK_TOOLCHAIN_VENV/bin:$PATH" ;;
 esac
 
 # Pulumi: plugin cache and credentials under the cache dir, never phone home, never download plugins.
@@ -27,23 +27,23 @@ export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
 export PULUMI_IGNORE_AMBIENT_PLUGINS="${PULUMI_IGNORE_AMBIENT_PLUGINS:-true}"
 # Local file backend (state outside the repo) unless the caller chose a backend.
 if [ -z "${PULUMI_BACKEND_URL:-}" ]; then
-  _psk_backend_dir="${PSK_STATE:-/var/lib/pyspark-k8s}/pulumi-backend"
-  mkdir -p "$_psk_backend_dir" 2>/dev/null || true
-  export PULUMI_BACKEND_URL="file://$_psk_backend_dir"
-  unset _psk_backend_dir
+    _psk_backend_dir="${PSK_STATE:-/var/lib/pyspark-k8s}/pulumi-backend"
+    mkdir -p "$_psk_backend_dir" 2> /dev/null || true
+    export PULUMI_BACKEND_URL="file://$_psk_backend_dir"
+    unset _psk_backend_dir
 fi
 # LOCAL-ONLY passphrase for the secrets provider of stacks in the local file backend.
 # It protects nothing: it only lets `pulumi stack init/up` run non-interactively on
 # throwaway local/CI stacks. Set PULUMI_CONFIG_PASSPHRASE yourself for anything real.
 if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
-  export PULUMI_CONFIG_PASSPHRASE="pyspark-k8s-local-only"
+    export PULUMI_CONFIG_PASSPHRASE="pyspark-k8s-local-only"
 fi
 
 # Java 17 from Debian for spark-submit.
-JAVA_HOME="/usr/lib/jvm/java-17-openjdk-$(dpkg --print-architecture 2>/dev/null || echo amd64)"
+JAVA_HOME="/usr/lib/jvm/java-17-openjdk-$(dpkg --print-architecture 2> /dev/null || echo amd64)"
 export JAVA_HOME
 # Spark client from the venv's pyspark.
 for _psk_sp in "$PSK_TOOLCHAIN_VENV"/lib/python3*/site-packages/pyspark; do
-  if [ -d "$_psk_sp" ]; then export SPARK_HOME="$_psk_sp"; fi
+    if [ -d "$_psk_sp" ]; then export SPARK_HOME="$_psk_sp"; fi
 done
 unset _psk_sp _psk_tc_dir

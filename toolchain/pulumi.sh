@@ -6,8 +6,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=env.sh
 source "$here/env.sh"
 if [ ! -x "$PSK_TOOLCHAIN_BIN/pulumi" ]; then
-  echo "toolchain/pulumi.sh: the Pulumi CLI is not built ($PSK_TOOLCHAIN_BIN/pulumi missing): run \`npm run toolchain\` first" >&2
-  exit 127
+    echo "toolchain/pulumi.sh: the Pulumi CLI is not built ($PSK_TOOLCHAIN_BIN/pulumi missing): run \`npm run toolchain\` first" >&2
+    exit 127
 fi
 # The kubernetes provider writes a copy of the kubeconfig (credentials included) to a new
 # temp file on every run and never removes it: give the run a directory we remove.

@@ -28,81 +28,81 @@ COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler container
 
 # Path of the executable a component runs.
 _exe_of() {
-  case "$1" in
-    containerd) command -v containerd ;;
-    *) echo "$BIN_DIR/$1" ;;
-  esac
+    case "$1" in
+        containerd) command -v containerd ;;
+        *) echo "$BIN_DIR/$1" ;;
+    esac
 }
 
 # pid of a running component (from its pidfile, verified against /proc/PID/exe), or empty.
 _pid_of() {
-  local f="$RUN_DIR/$1.pid" pid exe
-  [ -s "$f" ] || return 0
-  pid="$(cat "$f")"
-  [ -d "/proc/$pid" ] || return 0
-  exe="$(readlink "/proc/$pid/exe" 2>/dev/null || true)"
-  exe="${exe% (deleted)}"
-  case "$exe" in
-    */"$1") echo "$pid" ;;
-  esac
+    local f="$RUN_DIR/$1.pid" pid exe
+    [ -s "$f" ] || return 0
+    pid="$(cat "$f")"
+    [ -d "/proc/$pid" ] || return 0
+    exe="$(readlink "/proc/$pid/exe" 2> /dev/null || true)"
+    exe="${exe% (deleted)}"
+    case "$exe" in
+        */"$1") echo "$pid" ;;
+    esac
 }
 
 _start() { # NAME ARGS...
-  local name="$1" pid exe
-  shift
-  pid="$(_pid_of "$name")"
-  if [ -n "$pid" ]; then
-    log "$name already running (pid $pid)"
-    return 0
-  fi
-  exe="$(_exe_of "$name")"
-  [ -x "$exe" ] || die "$name: executable $exe not found"
-  mkdir -p "$RUN_DIR" "$LOG_DIR"
-  printf '\n==== %s start %s\n' "$(date -Is)" "$name" >> "$LOG_DIR/$name.log"
-  setsid "$exe" "$@" >> "$LOG_DIR/$name.log" 2>&1 < /dev/null &
-  echo $! > "$RUN_DIR/$name.pid"
-  log "started $name (pid $!, log $LOG_DIR/$name.log)"
+    local name="$1" pid exe
+    shift
+    pid="$(_pid_of "$name")"
+    if [ -n "$pid" ]; then
+        log "$name already running (pid $pid)"
+        return 0
+    fi
+    exe="$(_exe_of "$name")"
+    [ -x "$exe" ] || die "$name: executable $exe not found"
+    mkdir -p "$RUN_DIR" "$LOG_DIR"
+    printf '\n==== %s start %s\n' "$(date -Is)" "$name" >> "$LOG_DIR/$name.log"
+    setsid "$exe" "$@" >> "$LOG_DIR/$name.log" 2>&1 < /dev/null &
+    echo $! > "$RUN_DIR/$name.pid"
+    log "started $name (pid $!, log $LOG_DIR/$name.log)"
 }
 
 # _running PID: true while PID exists and is not a zombie (PID 1 here may reap late).
 _running() {
-  local st
-  st="$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" || return 1
-  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+    local st
+    st="$(cut -d' ' -f3 "/proc/$1/stat" 2> /dev/null)" || return 1
+    [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
 }
 
 _stop() { # NAME [TIMEOUT]
-  local name="$1" timeout="${2:-20}" pid i
-  pid="$(_pid_of "$name")"
-  if [ -z "$pid" ]; then
+    local name="$1" timeout="${2:-20}" pid i
+    pid="$(_pid_of "$name")"
+    if [ -z "$pid" ]; then
+        rm -f "$RUN_DIR/$name.pid"
+        return 0
+    fi
+    kill -TERM "$pid" 2> /dev/null || true
+    for ((i = 0; i < timeout * 5; i++)); do
+        _running "$pid" || break
+        sleep 0.2
+    done
+    if _running "$pid"; then
+        log "$name (pid $pid) ignored SIGTERM for ${timeout}s: SIGKILL"
+        kill -KILL "$pid" 2> /dev/null || true
+        sleep 0.5
+    fi
     rm -f "$RUN_DIR/$name.pid"
-    return 0
-  fi
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < timeout * 5; i++)); do
-    _running "$pid" || break
-    sleep 0.2
-  done
-  if _running "$pid"; then
-    log "$name (pid $pid) ignored SIGTERM for ${timeout}s: SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    sleep 0.5
-  fi
-  rm -f "$RUN_DIR/$name.pid"
-  log "stopped $name (pid $pid)"
+    log "stopped $name (pid $pid)"
 }
 
 # _wait DESC TIMEOUT_S CMD...: polls CMD until it succeeds.
 _wait() {
-  local desc="$1" timeout="$2" start
-  shift 2
-  start=$(date +%s)
-  until "$@" >/dev/null 2>&1; do
-    if (( $(date +%s) - start > timeout )); then
-      die "timed out after ${timeout}s waiting for $desc (logs: $LOG_DIR)"
-    fi
-    sleep 1
-  done
+    local desc="$1" timeout="$2" start
+    shift 2
+    start=$(date +%s)
+    until "$@" > /dev/null 2>&1; do
+        if (($(date +%s) - start > timeout)); then
+            die "timed out after ${timeout}s waiting for $desc (logs: $LOG_DIR)"
+        fi
+        sleep 1
+    done
 }
 
 _kubectl() { "$BIN_DIR/kubectl" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
@@ -112,21 +112,21 @@ _curl_api() { curl -sf --max-time 5 --cacert "$PKI_DIR/ca.crt" --cert "$PKI_DIR/
 # ---------------------------------------------------------------- health checks
 
 _health() { # NAME -> 0 if healthy
-  case "$1" in
-    etcd) curl -sf --max-time 5 http://127.0.0.1:2379/health | grep -q '"health":"true"' ;;
-    kube-apiserver) _curl_api /readyz | grep -qx ok ;;
-    kube-controller-manager) curl -skf --max-time 5 https://127.0.0.1:10257/healthz | grep -qx ok ;;
-    kube-scheduler) curl -skf --max-time 5 https://127.0.0.1:10259/healthz | grep -qx ok ;;
-    containerd) _ctr version >/dev/null ;;
-    kubelet) curl -sf --max-time 5 http://127.0.0.1:10248/healthz | grep -qx ok ;;
-    kube-proxy) curl -sf --max-time 5 http://127.0.0.1:10256/healthz >/dev/null ;;
-    coredns) curl -sf --max-time 5 http://127.0.0.1:18181/ready >/dev/null \
-      && busybox nslookup "kubernetes.default.svc.$CLUSTER_DOMAIN" "$BRIDGE_IP" 2>/dev/null | grep -q "$KUBERNETES_SVC_IP" ;;
-  esac
+    case "$1" in
+        etcd) curl -sf --max-time 5 http://127.0.0.1:2379/health | grep -q '"health":"true"' ;;
+        kube-apiserver) _curl_api /readyz | grep -qx ok ;;
+        kube-controller-manager) curl -skf --max-time 5 https://127.0.0.1:10257/healthz | grep -qx ok ;;
+        kube-scheduler) curl -skf --max-time 5 https://127.0.0.1:10259/healthz | grep -qx ok ;;
+        containerd) _ctr version > /dev/null ;;
+        kubelet) curl -sf --max-time 5 http://127.0.0.1:10248/healthz | grep -qx ok ;;
+        kube-proxy) curl -sf --max-time 5 http://127.0.0.1:10256/healthz > /dev/null ;;
+        coredns) curl -sf --max-time 5 http://127.0.0.1:18181/ready > /dev/null \
+            && busybox nslookup "kubernetes.default.svc.$CLUSTER_DOMAIN" "$BRIDGE_IP" 2> /dev/null | grep -q "$KUBERNETES_SVC_IP" ;;
+    esac
 }
 
 _node_ready() {
-  [ "$(_kubectl get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
+    [ "$(_kubectl get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2> /dev/null)" = True ]
 }
 
 # ---------------------------------------------------------------- host network
@@ -136,239 +136,247 @@ _node_ready() {
 SAVED_SYSCTLS=(vm.overcommit_memory kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes net.ipv4.conf.all.route_localnet)
 
 _save_sysctls() {
-  local k
-  [ -s "$STATE_DIR/sysctl.saved" ] && return 0
-  for k in "${SAVED_SYSCTLS[@]}"; do
-    echo "$k=$(sysctl -n "$k" 2>/dev/null)"
-  done > "$STATE_DIR/sysctl.saved.tmp"
-  mv "$STATE_DIR/sysctl.saved.tmp" "$STATE_DIR/sysctl.saved"
+    local k
+    [ -s "$STATE_DIR/sysctl.saved" ] && return 0
+    for k in "${SAVED_SYSCTLS[@]}"; do
+        echo "$k=$(sysctl -n "$k" 2> /dev/null)"
+    done > "$STATE_DIR/sysctl.saved.tmp"
+    mv "$STATE_DIR/sysctl.saved.tmp" "$STATE_DIR/sysctl.saved"
 }
 
 _restore_sysctls() {
-  local kv
-  [ -s "$STATE_DIR/sysctl.saved" ] || return 0
-  while read -r kv; do
-    [ -z "${kv#*=}" ] || sysctl -qw "$kv" 2>/dev/null || log "warning: cannot restore sysctl $kv"
-  done < "$STATE_DIR/sysctl.saved"
-  rm -f "$STATE_DIR/sysctl.saved"
+    local kv
+    [ -s "$STATE_DIR/sysctl.saved" ] || return 0
+    while read -r kv; do
+        [ -z "${kv#*=}" ] || sysctl -qw "$kv" 2> /dev/null || log "warning: cannot restore sysctl $kv"
+    done < "$STATE_DIR/sysctl.saved"
+    rm -f "$STATE_DIR/sysctl.saved"
 }
 
 _host_network_up() {
-  _save_sysctls
-  sysctl -qw net.ipv4.ip_forward=1 || die "cannot set net.ipv4.ip_forward=1"
-  if [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]; then
-    sysctl -qw net.bridge.bridge-nf-call-iptables=1
-  else
-    die "br_netfilter is missing (/proc/sys/net/bridge/bridge-nf-call-iptables): kube-proxy cannot see bridged pod traffic"
-  fi
-  if ! ip link show "$BRIDGE_NAME" >/dev/null 2>&1; then
-    ip link add "$BRIDGE_NAME" type bridge || die "cannot create bridge $BRIDGE_NAME"
-  fi
-  ip addr replace "$BRIDGE_IP/${POD_CIDR#*/}" dev "$BRIDGE_NAME"
-  ip link set "$BRIDGE_NAME" up
-  # Service IPs not handled by kube-proxy stay on the bridge (never routed off this machine).
-  ip route replace "$SERVICE_CIDR" dev "$BRIDGE_NAME"
-  # Pods talk to each other and to this host only: no forwarding off the pod network.
-  if ! iptables -w -S PSK-FORWARD >/dev/null 2>&1; then
-    iptables -w -N PSK-FORWARD
-    iptables -w -A PSK-FORWARD -s "$POD_CIDR" -d "$POD_CIDR" -j ACCEPT
-    iptables -w -A PSK-FORWARD -s "$POD_CIDR" -j DROP
-    iptables -w -A PSK-FORWARD -d "$POD_CIDR" -j DROP
-  fi
-  iptables -w -C FORWARD -j PSK-FORWARD 2>/dev/null || iptables -w -I FORWARD 1 -j PSK-FORWARD
-  # The API server listens on 0.0.0.0:6443 (one bind address serves 127.0.0.1 and the bridge):
-  # accept it only from loopback and the pod bridge.
-  if ! iptables -w -S PSK-INPUT >/dev/null 2>&1; then
-    iptables -w -N PSK-INPUT
-    iptables -w -A PSK-INPUT -i lo -j RETURN
-    iptables -w -A PSK-INPUT -i "$BRIDGE_NAME" -j RETURN
-    iptables -w -A PSK-INPUT -p tcp --dport 6443 -j DROP
-  fi
-  iptables -w -C INPUT -j PSK-INPUT 2>/dev/null || iptables -w -I INPUT 1 -j PSK-INPUT
+    _save_sysctls
+    sysctl -qw net.ipv4.ip_forward=1 || die "cannot set net.ipv4.ip_forward=1"
+    if [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]; then
+        sysctl -qw net.bridge.bridge-nf-call-iptables=1
+    else
+        die "br_netfilter is missing (/proc/sys/net/bridge/bridge-nf-call-iptables): kube-proxy cannot see bridged pod traffic"
+    fi
+    if ! ip link show "$BRIDGE_NAME" > /dev/null 2>&1; then
+        ip link add "$BRIDGE_NAME" type bridge || die "cannot create bridge $BRIDGE_NAME"
+    fi
+    ip addr replace "$BRIDGE_IP/${POD_CIDR#*/}" dev "$BRIDGE_NAME"
+    ip link set "$BRIDGE_NAME" up
+    # Service IPs not handled by kube-proxy stay on the bridge (never routed off this machine).
+    ip route replace "$SERVICE_CIDR" dev "$BRIDGE_NAME"
+    # Pods talk to each other and to this host only: no forwarding off the pod network.
+    if ! iptables -w -S PSK-FORWARD > /dev/null 2>&1; then
+        iptables -w -N PSK-FORWARD
+        iptables -w -A PSK-FORWARD -s "$POD_CIDR" -d "$POD_CIDR" -j ACCEPT
+        iptables -w -A PSK-FORWARD -s "$POD_CIDR" -j DROP
+        iptables -w -A PSK-FORWARD -d "$POD_CIDR" -j DROP
+    fi
+    iptables -w -C FORWARD -j PSK-FORWARD 2> /dev/null || iptables -w -I FORWARD 1 -j PSK-FORWARD
+    # The API server listens on 0.0.0.0:6443 (one bind address serves 127.0.0.1 and the bridge):
+    # accept it only from loopback and the pod bridge.
+    if ! iptables -w -S PSK-INPUT > /dev/null 2>&1; then
+        iptables -w -N PSK-INPUT
+        iptables -w -A PSK-INPUT -i lo -j RETURN
+        iptables -w -A PSK-INPUT -i "$BRIDGE_NAME" -j RETURN
+        iptables -w -A PSK-INPUT -p tcp --dport 6443 -j DROP
+    fi
+    iptables -w -C INPUT -j PSK-INPUT 2> /dev/null || iptables -w -I INPUT 1 -j PSK-INPUT
 }
 
 # Deletes every KUBE-*, CNI-* and PSK-* chain (and the jumps to them) in all tables.
 _iptables_clean() {
-  local ipt t save line chain chains
-  for ipt in iptables ip6tables; do
-    command -v "$ipt-save" >/dev/null || continue
-    for t in raw mangle nat filter; do
-      save="$("$ipt-save" -t "$t" 2>/dev/null)" || continue
-      while read -r line; do
-        [ -n "$line" ] || continue
-        eval "$ipt -w -t $t -D ${line#-A }" 2>/dev/null || true
-      done < <(grep -E '^-A [^ ]+ .*-j (KUBE|CNI|PSK)-' <<<"$save" | grep -vE '^-A (KUBE|CNI|PSK)-' || true)
-      chains="$(sed -n 's/^:\(\(KUBE\|CNI\|PSK\)-[^ ]*\) .*/\1/p' <<<"$save")"
-      while read -r chain; do
-        [ -z "$chain" ] || "$ipt" -w -t "$t" -F "$chain" 2>/dev/null || true
-      done <<<"$chains"
-      while read -r chain; do
-        [ -z "$chain" ] || "$ipt" -w -t "$t" -X "$chain" 2>/dev/null || true
-      done <<<"$chains"
+    local ipt t save line chain chains
+    for ipt in iptables ip6tables; do
+        command -v "$ipt-save" > /dev/null || continue
+        for t in raw mangle nat filter; do
+            save="$("$ipt-save" -t "$t" 2> /dev/null)" || continue
+            while read -r line; do
+                [ -n "$line" ] || continue
+                eval "$ipt -w -t $t -D ${line#-A }" 2> /dev/null || true
+            done < <(grep -E '^-A [^ ]+ .*-j (KUBE|CNI|PSK)-' <<< "$save" | grep -vE '^-A (KUBE|CNI|PSK)-' || true)
+            chains="$(sed -n 's/^:\(\(KUBE\|CNI\|PSK\)-[^ ]*\) .*/\1/p' <<< "$save")"
+            while read -r chain; do
+                [ -z "$chain" ] || "$ipt" -w -t "$t" -F "$chain" 2> /dev/null || true
+            done <<< "$chains"
+            while read -r chain; do
+                [ -z "$chain" ] || "$ipt" -w -t "$t" -X "$chain" 2> /dev/null || true
+            done <<< "$chains"
+        done
     done
-  done
 }
 
 _host_network_down() {
-  local l
-  for l in $(ip -o link show master "$BRIDGE_NAME" 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
-    ip link del "$l" 2>/dev/null || true
-  done
-  ip link del "$BRIDGE_NAME" 2>/dev/null || true
-  _iptables_clean
-  if command -v conntrack >/dev/null; then
-    conntrack -D -s "$POD_CIDR" >/dev/null 2>&1 || true
-    conntrack -D -d "$POD_CIDR" >/dev/null 2>&1 || true
-    conntrack -D -d "$SERVICE_CIDR" >/dev/null 2>&1 || true
-  fi
+    local l
+    for l in $(ip -o link show master "$BRIDGE_NAME" 2> /dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
+        ip link del "$l" 2> /dev/null || true
+    done
+    ip link del "$BRIDGE_NAME" 2> /dev/null || true
+    _iptables_clean
+    if command -v conntrack > /dev/null; then
+        conntrack -D -s "$POD_CIDR" > /dev/null 2>&1 || true
+        conntrack -D -d "$POD_CIDR" > /dev/null 2>&1 || true
+        conntrack -D -d "$SERVICE_CIDR" > /dev/null 2>&1 || true
+    fi
 }
 
 # ---------------------------------------------------------------- leftovers
 
 # Prints everything this cluster may leave on the host; returns 1 if anything is left.
 leftovers() {
-  local n=0 out
-  out="$(for c in "${COMPONENTS[@]}"; do p="$(_pid_of "$c")"; [ -z "$p" ] || echo "process $c pid $p"; done
-    for p in /proc/[0-9]*; do
-      grep -qaF "$STATE_DIR/" "$p/cmdline" 2>/dev/null && [ "${p#/proc/}" != "$$" ] && [ "${p#/proc/}" != "$BASHPID" ] \
-        && echo "process ${p#/proc/}: $(tr '\0' ' ' < "$p/cmdline" | cut -c1-150)"
-    done
-    awk -v s="$STATE_DIR/" '{ if (index($5, s) == 1 || $5 ~ /^\/run\/netns\/cni-/) print "mount " $5 }' /proc/self/mountinfo
-    for ns in /run/netns/cni-*; do [ -e "$ns" ] && echo "netns file $ns"; done
-    ip link show "$BRIDGE_NAME" >/dev/null 2>&1 && echo "link $BRIDGE_NAME"
-    for ipt in iptables ip6tables; do
-      for t in raw mangle nat filter; do
-        "$ipt-save" -t "$t" 2>/dev/null | grep -E '^:(KUBE|CNI|PSK)-|-j (KUBE|CNI|PSK)-' | sed "s/^/$ipt $t: /"
-      done
-    done
-    for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do [ -d "$d" ] && echo "cgroup $d"; done
-    true)"
-  if [ -n "$out" ]; then
-    n=$(wc -l <<<"$out")
-    printf 'left on the host: %s\n' "$(awk '{ c[$1]++ } END { for (k in c) printf "%s %d, ", k, c[k] }' <<<"$out" | sed 's/, $//')"
-    printf '%s\n' "$out" | head -60
-    [ "$n" -le 60 ] || echo "... ($n lines)"
-    return 1
-  fi
-  echo "nothing left (no process, mount, netns, bridge, KUBE-/CNI-/PSK- iptables chain or kubepods cgroup)"
+    local n=0 out
+    out="$(
+        for c in "${COMPONENTS[@]}"; do
+            p="$(_pid_of "$c")"
+            [ -z "$p" ] || echo "process $c pid $p"
+        done
+        for p in /proc/[0-9]*; do
+            grep -qaF "$STATE_DIR/" "$p/cmdline" 2> /dev/null && [ "${p#/proc/}" != "$$" ] && [ "${p#/proc/}" != "$BASHPID" ] \
+                && echo "process ${p#/proc/}: $(tr '\0' ' ' < "$p/cmdline" | cut -c1-150)"
+        done
+        awk -v s="$STATE_DIR/" '{ if (index($5, s) == 1 || $5 ~ /^\/run\/netns\/cni-/) print "mount " $5 }' /proc/self/mountinfo
+        for ns in /run/netns/cni-*; do [ -e "$ns" ] && echo "netns file $ns"; done
+        ip link show "$BRIDGE_NAME" > /dev/null 2>&1 && echo "link $BRIDGE_NAME"
+        for ipt in iptables ip6tables; do
+            for t in raw mangle nat filter; do
+                "$ipt-save" -t "$t" 2> /dev/null | grep -E '^:(KUBE|CNI|PSK)-|-j (KUBE|CNI|PSK)-' | sed "s/^/$ipt $t: /"
+            done
+        done
+        for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do [ -d "$d" ] && echo "cgroup $d"; done
+        true
+    )"
+    if [ -n "$out" ]; then
+        n=$(wc -l <<< "$out")
+        printf 'left on the host: %s\n' "$(awk '{ c[$1]++ } END { for (k in c) printf "%s %d, ", k, c[k] }' <<< "$out" | sed 's/, $//')"
+        printf '%s\n' "$out" | head -60
+        [ "$n" -le 60 ] || echo "... ($n lines)"
+        return 1
+    fi
+    echo "nothing left (no process, mount, netns, bridge, KUBE-/CNI-/PSK- iptables chain or kubepods cgroup)"
 }
 
 # ---------------------------------------------------------------- up
 
 _check_host() {
-  local t
-  for t in containerd containerd-shim-runc-v2 runc iptables iptables-save conntrack openssl curl busybox ip ctr; do
-    command -v "$t" >/dev/null || die "$t not found: apt-get install -y containerd runc containernetworking-plugins iptables conntrack openssl curl busybox-static iproute2"
-  done
-  for t in bridge host-local loopback portmap; do
-    [ -x "/usr/lib/cni/$t" ] || die "CNI plugin /usr/lib/cni/$t missing: apt-get install -y containernetworking-plugins"
-  done
-  if [ "$(dpkg-query -W -f='${Version}' containerd 2>/dev/null)" != "$DEB_CONTAINERD_VERSION" ]; then
-    log "warning: containerd $(dpkg-query -W -f='${Version}' containerd 2>/dev/null) installed, pinned $DEB_CONTAINERD_VERSION"
-  fi
+    local t
+    for t in containerd containerd-shim-runc-v2 runc iptables iptables-save conntrack openssl curl busybox ip ctr; do
+        command -v "$t" > /dev/null || die "$t not found: apt-get install -y containerd runc containernetworking-plugins iptables conntrack openssl curl busybox-static iproute2"
+    done
+    for t in bridge host-local loopback portmap; do
+        [ -x "/usr/lib/cni/$t" ] || die "CNI plugin /usr/lib/cni/$t missing: apt-get install -y containernetworking-plugins"
+    done
+    if [ "$(dpkg-query -W -f='${Version}' containerd 2> /dev/null)" != "$DEB_CONTAINERD_VERSION" ]; then
+        log "warning: containerd $(dpkg-query -W -f='${Version}' containerd 2> /dev/null) installed, pinned $DEB_CONTAINERD_VERSION"
+    fi
 }
 
 cmd_up() {
-  need_root
-  local t0 a
-  t0=$(date +%s)
-  ensure_deps
-  _check_host
-  build_all
-  build_images
-  mkdir -p "$STATE_DIR" "$RUN_DIR" "$LOG_DIR" "$STATE_DIR/etcd" "$STATE_DIR/kubelet" "$STATE_DIR/pod-logs"
-  echo "$BIN_DIR" > "$STATE_DIR/bin-dir"
-  gen_pki
-  gen_config
-  _host_network_up
+    need_root
+    local t0 a
+    t0=$(date +%s)
+    ensure_deps
+    _check_host
+    build_all
+    build_images
+    mkdir -p "$STATE_DIR" "$RUN_DIR" "$LOG_DIR" "$STATE_DIR/etcd" "$STATE_DIR/kubelet" "$STATE_DIR/pod-logs"
+    echo "$BIN_DIR" > "$STATE_DIR/bin-dir"
+    gen_pki
+    gen_config
+    _host_network_up
 
-  _start etcd --name psk --data-dir "$STATE_DIR/etcd" \
-    --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
-    --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
-    --initial-cluster psk=http://127.0.0.1:2380 --initial-cluster-state new --log-level warn
-  _wait "etcd health" 60 _health etcd
+    _start etcd --name psk --data-dir "$STATE_DIR/etcd" \
+        --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
+        --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
+        --initial-cluster psk=http://127.0.0.1:2380 --initial-cluster-state new --log-level warn
+    _wait "etcd health" 60 _health etcd
 
-  # shellcheck disable=SC2054  # (commas belong to flag values)
-  a=(--advertise-address="$BRIDGE_IP" --bind-address=0.0.0.0 --secure-port=6443
-    --etcd-servers=http://127.0.0.1:2379
-    --service-cluster-ip-range="$SERVICE_CIDR"
-    --client-ca-file="$PKI_DIR/ca.crt"
-    --tls-cert-file="$PKI_DIR/apiserver.crt" --tls-private-key-file="$PKI_DIR/apiserver.key"
-    --kubelet-client-certificate="$PKI_DIR/apiserver-kubelet-client.crt"
-    --kubelet-client-key="$PKI_DIR/apiserver-kubelet-client.key"
-    --kubelet-certificate-authority="$PKI_DIR/ca.crt"
-    --kubelet-preferred-address-types=InternalIP
-    --service-account-issuer="https://kubernetes.default.svc.$CLUSTER_DOMAIN"
-    --service-account-key-file="$PKI_DIR/sa.pub"
-    --service-account-signing-key-file="$PKI_DIR/sa.key"
-    --authorization-mode=Node,RBAC
-    --enable-admission-plugins=NodeRestriction
-    --allow-privileged=true
-    --profiling=false
-    --cert-dir="$STATE_DIR/apiserver-certs")
-  _start kube-apiserver "${a[@]}"
-  _wait "kube-apiserver /readyz" 120 _health kube-apiserver
-  _kubectl apply -f "$CFG_DIR/bootstrap-rbac.yaml" >/dev/null || die "applying $CFG_DIR/bootstrap-rbac.yaml failed"
+    # shellcheck disable=SC2054  # (commas belong to flag values)
+    a=(--advertise-address="$BRIDGE_IP" --bind-address=0.0.0.0 --secure-port=6443
+        --etcd-servers=http://127.0.0.1:2379
+        --service-cluster-ip-range="$SERVICE_CIDR"
+        --client-ca-file="$PKI_DIR/ca.crt"
+        --tls-cert-file="$PKI_DIR/apiserver.crt" --tls-private-key-file="$PKI_DIR/apiserver.key"
+        --kubelet-client-certificate="$PKI_DIR/apiserver-kubelet-client.crt"
+        --kubelet-client-key="$PKI_DIR/apiserver-kubelet-client.key"
+        --kubelet-certificate-authority="$PKI_DIR/ca.crt"
+        --kubelet-preferred-address-types=InternalIP
+        --service-account-issuer="https://kubernetes.default.svc.$CLUSTER_DOMAIN"
+        --service-account-key-file="$PKI_DIR/sa.pub"
+        --service-account-signing-key-file="$PKI_DIR/sa.key"
+        --authorization-mode=Node,RBAC
+        --enable-admission-plugins=NodeRestriction
+        --allow-privileged=true
+        --profiling=false
+        --cert-dir="$STATE_DIR/apiserver-certs")
+    _start kube-apiserver "${a[@]}"
+    _wait "kube-apiserver /readyz" 120 _health kube-apiserver
+    _kubectl apply -f "$CFG_DIR/bootstrap-rbac.yaml" > /dev/null || die "applying $CFG_DIR/bootstrap-rbac.yaml failed"
 
-  _start kube-controller-manager --kubeconfig="$CFG_DIR/controller-manager.kubeconfig" \
-    --authentication-kubeconfig="$CFG_DIR/controller-manager.kubeconfig" \
-    --authorization-kubeconfig="$CFG_DIR/controller-manager.kubeconfig" \
-    --bind-address=127.0.0.1 --secure-port=10257 \
-    --tls-cert-file="$PKI_DIR/controller-manager-serving.crt" --tls-private-key-file="$PKI_DIR/controller-manager-serving.key" \
-    --cert-dir="$STATE_DIR/controller-manager-certs" \
-    --root-ca-file="$PKI_DIR/ca.crt" --service-account-private-key-file="$PKI_DIR/sa.key" \
-    --cluster-signing-cert-file="$PKI_DIR/ca.crt" --cluster-signing-key-file="$PKI_DIR/ca.key" \
-    --use-service-account-credentials=true --leader-elect=false --profiling=false
-  _start kube-scheduler --kubeconfig="$CFG_DIR/scheduler.kubeconfig" \
-    --authentication-kubeconfig="$CFG_DIR/scheduler.kubeconfig" \
-    --authorization-kubeconfig="$CFG_DIR/scheduler.kubeconfig" \
-    --bind-address=127.0.0.1 --secure-port=10259 \
-    --tls-cert-file="$PKI_DIR/scheduler-serving.crt" --tls-private-key-file="$PKI_DIR/scheduler-serving.key" \
-    --cert-dir="$STATE_DIR/scheduler-certs" \
-    --leader-elect=false --profiling=false
+    _start kube-controller-manager --kubeconfig="$CFG_DIR/controller-manager.kubeconfig" \
+        --authentication-kubeconfig="$CFG_DIR/controller-manager.kubeconfig" \
+        --authorization-kubeconfig="$CFG_DIR/controller-manager.kubeconfig" \
+        --bind-address=127.0.0.1 --secure-port=10257 \
+        --tls-cert-file="$PKI_DIR/controller-manager-serving.crt" --tls-private-key-file="$PKI_DIR/controller-manager-serving.key" \
+        --cert-dir="$STATE_DIR/controller-manager-certs" \
+        --root-ca-file="$PKI_DIR/ca.crt" --service-account-private-key-file="$PKI_DIR/sa.key" \
+        --cluster-signing-cert-file="$PKI_DIR/ca.crt" --cluster-signing-key-file="$PKI_DIR/ca.key" \
+        --use-service-account-credentials=true --leader-elect=false --profiling=false
+    _start kube-scheduler --kubeconfig="$CFG_DIR/scheduler.kubeconfig" \
+        --authentication-kubeconfig="$CFG_DIR/scheduler.kubeconfig" \
+        --authorization-kubeconfig="$CFG_DIR/scheduler.kubeconfig" \
+        --bind-address=127.0.0.1 --secure-port=10259 \
+        --tls-cert-file="$PKI_DIR/scheduler-serving.crt" --tls-private-key-file="$PKI_DIR/scheduler-serving.key" \
+        --cert-dir="$STATE_DIR/scheduler-certs" \
+        --leader-elect=false --profiling=false
 
-  _start containerd --config "$CFG_DIR/containerd.toml"
-  _wait "containerd socket $CTRD_SOCK" 60 _health containerd
-  import_images
+    _start containerd --config "$CFG_DIR/containerd.toml"
+    _wait "containerd socket $CTRD_SOCK" 60 _health containerd
+    import_images
 
-  _start kubelet --config="$CFG_DIR/kubelet.yaml" --kubeconfig="$CFG_DIR/kubelet.kubeconfig" \
-    --root-dir="$STATE_DIR/kubelet" --hostname-override="$NODE_NAME" --node-ip="$BRIDGE_IP"
-  _start kube-proxy --config="$CFG_DIR/kube-proxy.yaml"
-  _start coredns -conf "$CFG_DIR/Corefile"
+    _start kubelet --config="$CFG_DIR/kubelet.yaml" --kubeconfig="$CFG_DIR/kubelet.kubeconfig" \
+        --root-dir="$STATE_DIR/kubelet" --hostname-override="$NODE_NAME" --node-ip="$BRIDGE_IP"
+    _start kube-proxy --config="$CFG_DIR/kube-proxy.yaml"
+    _start coredns -conf "$CFG_DIR/Corefile"
 
-  _wait "kube-controller-manager /healthz" 90 _health kube-controller-manager
-  _wait "kube-scheduler /healthz" 90 _health kube-scheduler
-  _wait "kubelet /healthz" 90 _health kubelet
-  _wait "kube-proxy /healthz" 90 _health kube-proxy
-  _wait "node $NODE_NAME Ready" 180 _node_ready
-  _wait "service account default/default" 90 _kubectl -n default get serviceaccount default
-  _wait "CoreDNS answering kubernetes.default.svc.$CLUSTER_DOMAIN on $BRIDGE_IP" 90 _health coredns
-  log "cluster up in $(( $(date +%s) - t0 ))s; export KUBECONFIG=$KUBECONFIG_ADMIN (context psk-local)"
+    _wait "kube-controller-manager /healthz" 90 _health kube-controller-manager
+    _wait "kube-scheduler /healthz" 90 _health kube-scheduler
+    _wait "kubelet /healthz" 90 _health kubelet
+    _wait "kube-proxy /healthz" 90 _health kube-proxy
+    _wait "node $NODE_NAME Ready" 180 _node_ready
+    _wait "service account default/default" 90 _kubectl -n default get serviceaccount default
+    _wait "CoreDNS answering kubernetes.default.svc.$CLUSTER_DOMAIN on $BRIDGE_IP" 90 _health coredns
+    log "cluster up in $(($(date +%s) - t0))s; export KUBECONFIG=$KUBECONFIG_ADMIN (context psk-local)"
 }
 
 # ---------------------------------------------------------------- status
 
 cmd_status() {
-  local c pid ok=0 h
-  if [ -s "$STATE_DIR/bin-dir" ]; then BIN_DIR="$(cat "$STATE_DIR/bin-dir")"; else BIN_DIR=/nonexistent; fi
-  for c in "${COMPONENTS[@]}"; do
-    pid="$(_pid_of "$c")"
-    if [ -z "$pid" ]; then
-      printf '%-24s %-8s %s\n' "$c" "-" "not running"
-      ok=1
-      continue
+    local c pid ok=0 h
+    if [ -s "$STATE_DIR/bin-dir" ]; then BIN_DIR="$(cat "$STATE_DIR/bin-dir")"; else BIN_DIR=/nonexistent; fi
+    for c in "${COMPONENTS[@]}"; do
+        pid="$(_pid_of "$c")"
+        if [ -z "$pid" ]; then
+            printf '%-24s %-8s %s\n' "$c" "-" "not running"
+            ok=1
+            continue
+        fi
+        if _health "$c"; then h=healthy; else
+            h=UNHEALTHY
+            ok=1
+        fi
+        printf '%-24s %-8s %s\n' "$c" "$pid" "$h"
+    done
+    if [ -x "$BIN_DIR/kubectl" ] && _node_ready; then
+        printf '%-24s %-8s %s\n' "node/$NODE_NAME" "" "Ready"
+    else
+        printf '%-24s %-8s %s\n' "node/$NODE_NAME" "" "NOT Ready"
+        ok=1
     fi
-    if _health "$c"; then h=healthy; else h=UNHEALTHY; ok=1; fi
-    printf '%-24s %-8s %s\n' "$c" "$pid" "$h"
-  done
-  if [ -x "$BIN_DIR/kubectl" ] && _node_ready; then
-    printf '%-24s %-8s %s\n' "node/$NODE_NAME" "" "Ready"
-  else
-    printf '%-24s %-8s %s\n' "node/$NODE_NAME" "" "NOT Ready"
-    ok=1
-  fi
-  echo "kubeconfig: $KUBECONFIG_ADMIN (context psk-local)"
-  return "$ok"
+    echo "kubeconfig: $KUBECONFIG_ADMIN (context psk-local)"
+    return "$ok"
 }
 
 # ---------------------------------------------------------------- down
@@ -377,99 +385,119 @@ cmd_status() {
 # Their network namespaces live under the state dir (netns_mounts_under_state_dir) and
 # are unmounted by _unmount_all, which also removes their veths.
 _ctr_force_cleanup() {
-  local ids id i
-  ids="$(_ctr -n k8s.io tasks ls -q 2>/dev/null || true)"
-  [ -n "$ids" ] || return 0
-  log "killing $(wc -w <<<"$ids") leftover container task(s)"
-  for id in $ids; do _ctr -n k8s.io tasks kill -a -s SIGKILL "$id" >/dev/null 2>&1 || true; done
-  for id in $ids; do
-    for ((i = 0; i < 10; i++)); do
-      _ctr -n k8s.io tasks delete -f "$id" >/dev/null 2>&1 && break
-      sleep 0.3
+    local ids id i
+    ids="$(_ctr -n k8s.io tasks ls -q 2> /dev/null || true)"
+    [ -n "$ids" ] || return 0
+    log "killing $(wc -w <<< "$ids") leftover container task(s)"
+    for id in $ids; do _ctr -n k8s.io tasks kill -a -s SIGKILL "$id" > /dev/null 2>&1 || true; done
+    for id in $ids; do
+        for ((i = 0; i < 10; i++)); do
+            _ctr -n k8s.io tasks delete -f "$id" > /dev/null 2>&1 && break
+            sleep 0.3
+        done
     done
-  done
 }
 
 _unmount_all() {
-  local m
-  # deepest mount points first
-  while read -r m; do
-    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "warning: cannot unmount $m"
-  done < <(awk -v s="$STATE_DIR/" 'index($5, s) == 1 { print length($5) " " $5 }' /proc/self/mountinfo | sort -rn | cut -d' ' -f2- | sed 's/\\040/ /g')
+    local m
+    # deepest mount points first
+    while read -r m; do
+        umount "$m" 2> /dev/null || umount -l "$m" 2> /dev/null || log "warning: cannot unmount $m"
+    done < <(awk -v s="$STATE_DIR/" 'index($5, s) == 1 { print length($5) " " $5 }' /proc/self/mountinfo | sort -rn | cut -d' ' -f2- | sed 's/\\040/ /g')
 }
 
 _cgroups_clean() {
-  local d p
-  for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
-    [ -d "$d" ] || continue
-    # any process still in a pod cgroup belongs to a pod of this cluster
-    while read -r p; do kill -KILL "$p" 2>/dev/null || true; done < <(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null)
-  done
-  sleep 0.3
-  for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
-    [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
-  done
-  return 0
+    local d p
+    for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+        [ -d "$d" ] || continue
+        # any process still in a pod cgroup belongs to a pod of this cluster
+        while read -r p; do kill -KILL "$p" 2> /dev/null || true; done < <(find "$d" -name cgroup.procs -exec cat {} + 2> /dev/null)
+    done
+    sleep 0.3
+    for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+        [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2> /dev/null
+    done
+    return 0
 }
 
 cmd_down() {
-  need_root
-  local t0 purge=0 p c
-  [ "${1:-}" != --purge ] || purge=1
-  t0=$(date +%s)
-  if [ -s "$STATE_DIR/bin-dir" ]; then BIN_DIR="$(cat "$STATE_DIR/bin-dir")"; else BIN_DIR=/nonexistent; fi
-  [ -d "$STATE_DIR" ] || { log "nothing to stop ($STATE_DIR missing)"; return 0; }
-  log "before down:"
-  leftovers >&2 || true
+    need_root
+    local t0 purge=0 p c
+    [ "${1:-}" != --purge ] || purge=1
+    t0=$(date +%s)
+    if [ -s "$STATE_DIR/bin-dir" ]; then BIN_DIR="$(cat "$STATE_DIR/bin-dir")"; else BIN_DIR=/nonexistent; fi
+    [ -d "$STATE_DIR" ] || {
+        log "nothing to stop ($STATE_DIR missing)"
+        return 0
+    }
+    log "before down:"
+    leftovers >&2 || true
 
-  # 1. no new pods, then let the kubelet stop every pod properly (CNI DEL, unmounts).
-  _stop kube-controller-manager
-  _stop kube-scheduler
-  if [ -n "$(_pid_of kube-apiserver)" ] && [ -n "$(_pid_of kubelet)" ] && [ -x "$BIN_DIR/kubectl" ]; then
-    _kubectl delete pods --all --all-namespaces --grace-period=2 --wait=true --timeout=90s >/dev/null 2>&1 \
-      || log "warning: not every pod terminated through the kubelet; forcing"
-  fi
-  # 2. node agents and DNS
-  _stop kubelet
-  _stop kube-proxy
-  _stop coredns
-  # 3. whatever the kubelet left: kill through our containerd, then stop it
-  if [ -n "$(_pid_of containerd)" ]; then
-    _ctr_force_cleanup
-  fi
-  _stop containerd 30
-  # shims of our containerd (identified by our socket path) that outlived their tasks
-  for p in /proc/[0-9]*; do
-    grep -qaF -- "$CTRD_SOCK" "$p/cmdline" 2>/dev/null && { log "killing leftover shim pid ${p#/proc/}"; kill -KILL "${p#/proc/}" 2>/dev/null || true; }
-  done
-  # 4. control plane
-  _stop kube-apiserver
-  _stop etcd
-  for c in "${COMPONENTS[@]}"; do rm -f "$RUN_DIR/$c.pid"; done
-  # 5. host state: cgroups, mounts, netns, network, iptables
-  _cgroups_clean
-  _unmount_all
-  _host_network_down
-  _restore_sysctls
-  rm -rf "$STATE_DIR/cni/ipam"
-  find /var/log/containers -maxdepth 1 -type l -lname "$STATE_DIR/*" -delete 2>/dev/null || true
-  if [ "$purge" = 1 ]; then
-    rm -rf "$STATE_DIR"
-    log "purged $STATE_DIR"
-  fi
-  log "down in $(( $(date +%s) - t0 ))s; after down:"
-  leftovers >&2
+    # 1. no new pods, then let the kubelet stop every pod properly (CNI DEL, unmounts).
+    _stop kube-controller-manager
+    _stop kube-scheduler
+    if [ -n "$(_pid_of kube-apiserver)" ] && [ -n "$(_pid_of kubelet)" ] && [ -x "$BIN_DIR/kubectl" ]; then
+        _kubectl delete pods --all --all-namespaces --grace-period=2 --wait=true --timeout=90s > /dev/null 2>&1 \
+            || log "warning: not every pod terminated through the kubelet; forcing"
+    fi
+    # 2. node agents and DNS
+    _stop kubelet
+    _stop kube-proxy
+    _stop coredns
+    # 3. whatever the kubelet left: kill through our containerd, then stop it
+    if [ -n "$(_pid_of containerd)" ]; then
+        _ctr_force_cleanup
+    fi
+    _stop containerd 30
+    # shims of our containerd (identified by our socket path) that outlived their tasks
+    for p in /proc/[0-9]*; do
+        grep -qaF -- "$CTRD_SOCK" "$p/cmdline" 2> /dev/null && {
+            log "killing leftover shim pid ${p#/proc/}"
+            kill -KILL "${p#/proc/}" 2> /dev/null || true
+        }
+    done
+    # 4. control plane
+    _stop kube-apiserver
+    _stop etcd
+    for c in "${COMPONENTS[@]}"; do rm -f "$RUN_DIR/$c.pid"; done
+    # 5. host state: cgroups, mounts, netns, network, iptables
+    _cgroups_clean
+    _unmount_all
+    _host_network_down
+    _restore_sysctls
+    rm -rf "$STATE_DIR/cni/ipam"
+    find /var/log/containers -maxdepth 1 -type l -lname "$STATE_DIR/*" -delete 2> /dev/null || true
+    if [ "$purge" = 1 ]; then
+        rm -rf "$STATE_DIR"
+        log "purged $STATE_DIR"
+    fi
+    log "down in $(($(date +%s) - t0))s; after down:"
+    leftovers >&2
 }
 
 # ---------------------------------------------------------------- main
 
 case "${1:-}" in
-  up) cmd_up ;;
-  status) cmd_status ;;
-  down) shift; cmd_down "$@" ;;
-  leftovers) leftovers ;;
-  deps) ensure_deps ;;
-  build) build_all; build_images; echo "$BIN_DIR" ;;
-  kubectl) shift; BIN_DIR="$(cat "$STATE_DIR/bin-dir")"; _kubectl "$@" ;;
-  *) echo "usage: $0 up | status | down [--purge] | leftovers | deps | build | kubectl ARGS..." >&2; exit 2 ;;
+    up) cmd_up ;;
+    status) cmd_status ;;
+    down)
+        shift
+        cmd_down "$@"
+        ;;
+    leftovers) leftovers ;;
+    deps) ensure_deps ;;
+    build)
+        build_all
+        build_images
+        echo "$BIN_DIR"
+        ;;
+    kubectl)
+        shift
+        BIN_DIR="$(cat "$STATE_DIR/bin-dir")"
+        _kubectl "$@"
+        ;;
+    *)
+        echo "usage: $0 up | status | down [--purge] | leftovers | deps | build | kubectl ARGS..." >&2
+        exit 2
+        ;;
 esac

@@ -12,7 +12,7 @@ LOCAL_REGISTRY="$(sed -n 's/^LOCAL_REGISTRY_ADDR=//p' "${_psk_images_dir}/versio
 SPARK_BASE_IMAGE_TAG="${LOCAL_REGISTRY}/$(sed -n 's/^SPARK_IMAGE_REPO=//p' "${_psk_images_dir}/versions.env"):$(sed -n 's/^SPARK_IMAGE_TAG=//p' "${_psk_images_dir}/versions.env")"
 export LOCAL_REGISTRY SPARK_BASE_IMAGE_TAG
 if [ -s "${_psk_images_state}/spark-base.ref" ]; then
-  SPARK_BASE_IMAGE="$(cat "${_psk_images_state}/spark-base.ref")"
-  export SPARK_BASE_IMAGE
+    SPARK_BASE_IMAGE="$(cat "${_psk_images_state}/spark-base.ref")"
+    export SPARK_BASE_IMAGE
 fi
 unset _psk_images_dir _psk_images_state

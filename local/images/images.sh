@@ -43,58 +43,63 @@ REGISTRY=$LOCAL_REGISTRY_ADDR
 SPARK_IMAGE=$REGISTRY/$SPARK_IMAGE_REPO
 
 export DOCKER_HOST=unix://$DOCKER_SOCK
-export DOCKER_BUILDKIT=0                 # classic builder: no frontend image to pull
-export DOCKER_CONFIG=$STATE/docker-cli   # keep host credential helpers out of the way
+export DOCKER_BUILDKIT=0               # classic builder: no frontend image to pull
+export DOCKER_CONFIG=$STATE/docker-cli # keep host credential helpers out of the way
 # The Debian CLI matches the daemon (20.10); any docker CLI works with the socket.
 if [ -x /usr/bin/docker ]; then DOCKER=/usr/bin/docker; else DOCKER=docker; fi
 
 log() { printf '[images %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { printf '[images] ERROR: %s\n' "$*" >&2; exit 1; }
+die() {
+    printf '[images] ERROR: %s\n' "$*" >&2
+    exit 1
+}
 
 # ---------------------------------------------------------------------------------------
 # host packages
 # ---------------------------------------------------------------------------------------
 APT_UPDATED=0
 apt_install_pinned() { # pkg=version ...
-  local spec pkg ver args=()
-  if [ "$APT_UPDATED" = 0 ]; then
-    log "apt-get update"
-    apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null || die "apt-get update failed (is the Debian mirror reachable?)"
-    APT_UPDATED=1
-  fi
-  for spec in "$@"; do
-    pkg=${spec%%=*}; ver=${spec#*=}
-    if [ "$pkg" != "$spec" ] && [ -n "$ver" ] && apt-cache show "$pkg=$ver" >/dev/null 2>&1; then
-      args+=("$pkg=$ver")
-    else
-      [ "$pkg" = "$spec" ] || log "WARNING: $pkg $ver (versions.env) not served by the mirror; installing the candidate"
-      args+=("$pkg")
+    local spec pkg ver args=()
+    if [ "$APT_UPDATED" = 0 ]; then
+        log "apt-get update"
+        apt-get -o DPkg::Lock::Timeout=600 update -q > /dev/null || die "apt-get update failed (is the Debian mirror reachable?)"
+        APT_UPDATED=1
     fi
-  done
-  log "apt-get install ${args[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q \
-    --no-install-recommends "${args[@]}" >>"$STATE/apt.log" 2>&1 \
-    || die "apt-get install ${args[*]} failed; see $STATE/apt.log"
+    for spec in "$@"; do
+        pkg=${spec%%=*}
+        ver=${spec#*=}
+        if [ "$pkg" != "$spec" ] && [ -n "$ver" ] && apt-cache show "$pkg=$ver" > /dev/null 2>&1; then
+            args+=("$pkg=$ver")
+        else
+            [ "$pkg" = "$spec" ] || log "WARNING: $pkg $ver (versions.env) not served by the mirror; installing the candidate"
+            args+=("$pkg")
+        fi
+    done
+    log "apt-get install ${args[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q \
+        --no-install-recommends "${args[@]}" >> "$STATE/apt.log" 2>&1 \
+        || die "apt-get install ${args[*]} failed; see $STATE/apt.log"
 }
 
 # dpkg-query exits 1 for a package that was never installed (or was purged): that is "none", not an error.
-deb_version() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | awk '$3=="installed"{print $4}' || true; }
+deb_version() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2> /dev/null | awk '$3=="installed"{print $4}' || true; }
 
 ensure_packages() {
-  local spec pkg want have missing=()
-  for spec in "docker.io=$DOCKER_IO_DEB_VERSION" "containerd=$CONTAINERD_DEB_VERSION" \
-              "runc=$RUNC_DEB_VERSION" "docker-registry=$DOCKER_REGISTRY_DEB_VERSION" \
-              "debootstrap=$DEBOOTSTRAP_DEB_VERSION" curl; do
-    pkg=${spec%%=*}; want=${spec#*=}
-    have=$(deb_version "$pkg")
-    if [ -z "$have" ]; then
-      missing+=("$spec")
-    elif [ "$pkg" != "$spec" ] && [ "$have" != "$want" ]; then
-      log "note: $pkg $have installed (versions.env pins $want)"
-    fi
-  done
-  if [ "${#missing[@]}" -gt 0 ]; then apt_install_pinned "${missing[@]}"; fi
-  if ! python3 -m pip --version >/dev/null 2>&1; then apt_install_pinned python3-pip; fi
+    local spec pkg want have missing=()
+    for spec in "docker.io=$DOCKER_IO_DEB_VERSION" "containerd=$CONTAINERD_DEB_VERSION" \
+        "runc=$RUNC_DEB_VERSION" "docker-registry=$DOCKER_REGISTRY_DEB_VERSION" \
+        "debootstrap=$DEBOOTSTRAP_DEB_VERSION" curl; do
+        pkg=${spec%%=*}
+        want=${spec#*=}
+        have=$(deb_version "$pkg")
+        if [ -z "$have" ]; then
+            missing+=("$spec")
+        elif [ "$pkg" != "$spec" ] && [ "$have" != "$want" ]; then
+            log "note: $pkg $have installed (versions.env pins $want)"
+        fi
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then apt_install_pinned "${missing[@]}"; fi
+    if ! python3 -m pip --version > /dev/null 2>&1; then apt_install_pinned python3-pip; fi
 }
 
 # ---------------------------------------------------------------------------------------
@@ -102,38 +107,41 @@ ensure_packages() {
 # ---------------------------------------------------------------------------------------
 # pid_of PIDFILE EXE-BASENAME -> prints the PID if that process is alive and is EXE
 pid_of() {
-  local pidfile=$1 exe=$2 pid real
-  [ -s "$pidfile" ] || return 1
-  pid=$(tr -dc '0-9' < "$pidfile")
-  [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 1
-  real=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
-  [ "$(basename "${real% (deleted)}")" = "$exe" ] || return 1
-  printf '%s\n' "$pid"
+    local pidfile=$1 exe=$2 pid real
+    [ -s "$pidfile" ] || return 1
+    pid=$(tr -dc '0-9' < "$pidfile")
+    [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 1
+    real=$(readlink "/proc/$pid/exe" 2> /dev/null) || return 1
+    [ "$(basename "${real% (deleted)}")" = "$exe" ] || return 1
+    printf '%s\n' "$pid"
 }
 
 stop_pid() { # NAME PID TIMEOUT
-  local name=$1 pid=$2 timeout=$3 i
-  log "stopping $name (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < timeout * 10; i++)); do
-    [ -d "/proc/$pid" ] || return 0
-    sleep 0.1
-  done
-  log "WARNING: $name (pid $pid) still running after ${timeout}s; sending SIGKILL"
-  kill -KILL "$pid" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do [ -d "/proc/$pid" ] || return 0; sleep 0.1; done
-  die "could not stop $name (pid $pid)"
+    local name=$1 pid=$2 timeout=$3 i
+    log "stopping $name (pid $pid)"
+    kill -TERM "$pid" 2> /dev/null || return 0
+    for ((i = 0; i < timeout * 10; i++)); do
+        [ -d "/proc/$pid" ] || return 0
+        sleep 0.1
+    done
+    log "WARNING: $name (pid $pid) still running after ${timeout}s; sending SIGKILL"
+    kill -KILL "$pid" 2> /dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        [ -d "/proc/$pid" ] || return 0
+        sleep 0.1
+    done
+    die "could not stop $name (pid $pid)"
 }
 
 wait_for() { # DESCRIPTION TIMEOUT LOGFILE CMD...
-  local what=$1 timeout=$2 logf=$3 i
-  shift 3
-  for ((i = 0; i < timeout * 5; i++)); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.2
-  done
-  tail -n 20 "$logf" >&2 || true
-  die "$what did not become ready within ${timeout}s (log: $logf)"
+    local what=$1 timeout=$2 logf=$3 i
+    shift 3
+    for ((i = 0; i < timeout * 5; i++)); do
+        if "$@" > /dev/null 2>&1; then return 0; fi
+        sleep 0.2
+    done
+    tail -n 20 "$logf" >&2 || true
+    die "$what did not become ready within ${timeout}s (log: $logf)"
 }
 
 docker_ping() { curl -fsS --max-time 3 --unix-socket "$DOCKER_SOCK" http://docker/_ping; }
@@ -144,11 +152,11 @@ containerd_ping() { ctr --address "$CTRD_SOCK" version; }
 # daemons
 # ---------------------------------------------------------------------------------------
 start_containerd() {
-  if pid_of "$CTRD_PIDFILE" containerd >/dev/null; then return 0; fi
-  mkdir -p "$CTRD_ROOT" "$CTRD_STATE"
-  # Our own containerd (own root, state, socket, no CRI): it can never clash with the
-  # containerd of the Kubernetes cluster, whatever socket that one uses.
-  cat > "$STATE/containerd.toml" <<EOF
+    if pid_of "$CTRD_PIDFILE" containerd > /dev/null; then return 0; fi
+    mkdir -p "$CTRD_ROOT" "$CTRD_STATE"
+    # Our own containerd (own root, state, socket, no CRI): it can never clash with the
+    # containerd of the Kubernetes cluster, whatever socket that one uses.
+    cat > "$STATE/containerd.toml" << EOF
 version = 2
 root = "$CTRD_ROOT"
 state = "$CTRD_STATE"
@@ -165,45 +173,45 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [plugins."io.containerd.internal.v1.opt"]
   path = "$CTRD_ROOT/opt"
 EOF
-  log "starting containerd (socket $CTRD_SOCK)"
-  setsid containerd --config "$STATE/containerd.toml" >>"$CTRD_LOG" 2>&1 </dev/null &
-  echo $! > "$CTRD_PIDFILE"
-  wait_for containerd 30 "$CTRD_LOG" containerd_ping
+    log "starting containerd (socket $CTRD_SOCK)"
+    setsid containerd --config "$STATE/containerd.toml" >> "$CTRD_LOG" 2>&1 < /dev/null &
+    echo $! > "$CTRD_PIDFILE"
+    wait_for containerd 30 "$CTRD_LOG" containerd_ping
 }
 
 start_dockerd() {
-  if pid_of "$DOCKER_PIDFILE" dockerd >/dev/null; then return 0; fi
-  mkdir -p "$DOCKER_DATA" "$DOCKER_EXEC"
-  echo '{}' > "$STATE/daemon.json"
-  # No bridge, no iptables, no ip_forward change: builds use `--network host`, test
-  # containers `--network none`; nothing in the host's network setup is touched.
-  log "starting dockerd (socket $DOCKER_SOCK, data-root $DOCKER_DATA)"
-  setsid dockerd \
-    --config-file "$STATE/daemon.json" \
-    --data-root "$DOCKER_DATA" \
-    --exec-root "$DOCKER_EXEC" \
-    --pidfile "$DOCKER_PIDFILE" \
-    --host "unix://$DOCKER_SOCK" \
-    --containerd "$CTRD_SOCK" \
-    --storage-driver overlay2 \
-    --bridge none --iptables=false --ip-forward=false --ip-masq=false \
-    --oom-score-adjust 0 \
-    >>"$DOCKER_LOG" 2>&1 </dev/null &
-  local launcher=$!
-  wait_for dockerd 60 "$DOCKER_LOG" docker_ping
-  # dockerd writes its own pidfile; make sure it is the process we launched
-  pid_of "$DOCKER_PIDFILE" dockerd >/dev/null || echo "$launcher" > "$DOCKER_PIDFILE"
+    if pid_of "$DOCKER_PIDFILE" dockerd > /dev/null; then return 0; fi
+    mkdir -p "$DOCKER_DATA" "$DOCKER_EXEC"
+    echo '{}' > "$STATE/daemon.json"
+    # No bridge, no iptables, no ip_forward change: builds use `--network host`, test
+    # containers `--network none`; nothing in the host's network setup is touched.
+    log "starting dockerd (socket $DOCKER_SOCK, data-root $DOCKER_DATA)"
+    setsid dockerd \
+        --config-file "$STATE/daemon.json" \
+        --data-root "$DOCKER_DATA" \
+        --exec-root "$DOCKER_EXEC" \
+        --pidfile "$DOCKER_PIDFILE" \
+        --host "unix://$DOCKER_SOCK" \
+        --containerd "$CTRD_SOCK" \
+        --storage-driver overlay2 \
+        --bridge none --iptables=false --ip-forward=false --ip-masq=false \
+        --oom-score-adjust 0 \
+        >> "$DOCKER_LOG" 2>&1 < /dev/null &
+    local launcher=$!
+    wait_for dockerd 60 "$DOCKER_LOG" docker_ping
+    # dockerd writes its own pidfile; make sure it is the process we launched
+    pid_of "$DOCKER_PIDFILE" dockerd > /dev/null || echo "$launcher" > "$DOCKER_PIDFILE"
 }
 
-port_owner() { ss -Hltnp "sport = :${REGISTRY##*:}" 2>/dev/null | head -n1; }
+port_owner() { ss -Hltnp "sport = :${REGISTRY##*:}" 2> /dev/null | head -n1; }
 
 start_registry() {
-  if pid_of "$REG_PIDFILE" docker-registry >/dev/null; then return 0; fi
-  local busy
-  busy=$(port_owner)
-  [ -z "$busy" ] || die "port ${REGISTRY##*:} is already in use by another process: $busy"
-  mkdir -p "$REG_DATA"
-  cat > "$REG_CONFIG" <<EOF
+    if pid_of "$REG_PIDFILE" docker-registry > /dev/null; then return 0; fi
+    local busy
+    busy=$(port_owner)
+    [ -z "$busy" ] || die "port ${REGISTRY##*:} is already in use by another process: $busy"
+    mkdir -p "$REG_DATA"
+    cat > "$REG_CONFIG" << EOF
 version: 0.1
 log:
   level: info
@@ -226,18 +234,18 @@ health:
     interval: 10s
     threshold: 3
 EOF
-  log "starting registry on $REGISTRY (storage $REG_DATA)"
-  setsid docker-registry serve "$REG_CONFIG" >>"$REG_LOG" 2>&1 </dev/null &
-  echo $! > "$REG_PIDFILE"
-  wait_for registry 30 "$REG_LOG" registry_ping
+    log "starting registry on $REGISTRY (storage $REG_DATA)"
+    setsid docker-registry serve "$REG_CONFIG" >> "$REG_LOG" 2>&1 < /dev/null &
+    echo $! > "$REG_PIDFILE"
+    wait_for registry 30 "$REG_LOG" registry_ping
 }
 
 start_all() {
-  mkdir -p "$STATE" "$CACHE" "$DOCKER_CONFIG"
-  ensure_packages
-  start_containerd
-  start_dockerd
-  start_registry
+    mkdir -p "$STATE" "$CACHE" "$DOCKER_CONFIG"
+    ensure_packages
+    start_containerd
+    start_dockerd
+    start_registry
 }
 
 # ---------------------------------------------------------------------------------------
@@ -247,31 +255,37 @@ MANIFEST_TYPES='application/vnd.docker.distribution.manifest.v2+json,application
 
 # registry_digest REPO TAG -> sha256:... (empty if absent)
 registry_digest() {
-  local headers
-  headers=$(curl -fsS --max-time 10 -I -H "Accept: $MANIFEST_TYPES" \
-    "http://$REGISTRY/v2/$1/manifests/$2" 2>/dev/null) || return 0
-  printf '%s\n' "$headers" | tr -d '\r' | awk -F': ' 'tolower($1)=="docker-content-digest"{print $2}'
+    local headers
+    headers=$(curl -fsS --max-time 10 -I -H "Accept: $MANIFEST_TYPES" \
+        "http://$REGISTRY/v2/$1/manifests/$2" 2> /dev/null) || return 0
+    printf '%s\n' "$headers" | tr -d '\r' | awk -F': ' 'tolower($1)=="docker-content-digest"{print $2}'
 }
 
 # registry_retag REPO FROM-TAG TO-TAG: same manifest bytes -> same digest, no docker needed
 registry_retag() {
-  local repo=$1 from=$2 to=$3 tmp ctype
-  tmp=$(mktemp)
-  ctype=$(curl -fsS --max-time 30 -H "Accept: $MANIFEST_TYPES" -o "$tmp" -w '%{content_type}' \
-    "http://$REGISTRY/v2/$repo/manifests/$from") || { rm -f "$tmp"; die "could not read manifest $repo:$from"; }
-  curl -fsS --max-time 30 -X PUT -H "Content-Type: $ctype" --data-binary "@$tmp" \
-    "http://$REGISTRY/v2/$repo/manifests/$to" >/dev/null || { rm -f "$tmp"; die "could not tag $repo:$to"; }
-  rm -f "$tmp"
+    local repo=$1 from=$2 to=$3 tmp ctype
+    tmp=$(mktemp)
+    ctype=$(curl -fsS --max-time 30 -H "Accept: $MANIFEST_TYPES" -o "$tmp" -w '%{content_type}' \
+        "http://$REGISTRY/v2/$repo/manifests/$from") || {
+        rm -f "$tmp"
+        die "could not read manifest $repo:$from"
+    }
+    curl -fsS --max-time 30 -X PUT -H "Content-Type: $ctype" --data-binary "@$tmp" \
+        "http://$REGISTRY/v2/$repo/manifests/$to" > /dev/null || {
+        rm -f "$tmp"
+        die "could not tag $repo:$to"
+    }
+    rm -f "$tmp"
 }
 
 # ---------------------------------------------------------------------------------------
 # base OS image: debootstrap -> cached rootfs tarball -> docker import
 # ---------------------------------------------------------------------------------------
 debian_mirror() {
-  local f=/etc/apt/sources.list.d/debian.sources m=""
-  if [ -r "$f" ]; then
-    # first URIs of a stanza whose Suites list the release itself (not -security/-updates)
-    m=$(awk -v suite="$DEBIAN_SUITE" 'BEGIN{RS=""; FS="\n"} {
+    local f=/etc/apt/sources.list.d/debian.sources m=""
+    if [ -r "$f" ]; then
+        # first URIs of a stanza whose Suites list the release itself (not -security/-updates)
+        m=$(awk -v suite="$DEBIAN_SUITE" 'BEGIN{RS=""; FS="\n"} {
           uri=""; ok=0
           for (i = 1; i <= NF; i++) {
             if ($i ~ /^URIs:/) { split($i, a, /[ \t]+/); uri = a[2] }
@@ -279,54 +293,54 @@ debian_mirror() {
           }
           if (ok && uri != "") { print uri; exit }
         }' "$f")
-  fi
-  if [ -z "$m" ] && [ -r /etc/apt/sources.list ]; then
-    m=$(awk -v suite="$DEBIAN_SUITE" '$1=="deb" && $3==suite {print $2; exit}' /etc/apt/sources.list)
-  fi
-  [ -n "$m" ] || die "cannot find the Debian mirror for '$DEBIAN_SUITE' in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list"
-  printf '%s\n' "$m"
+    fi
+    if [ -z "$m" ] && [ -r /etc/apt/sources.list ]; then
+        m=$(awk -v suite="$DEBIAN_SUITE" '$1=="deb" && $3==suite {print $2; exit}' /etc/apt/sources.list)
+    fi
+    [ -n "$m" ] || die "cannot find the Debian mirror for '$DEBIAN_SUITE' in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list"
+    printf '%s\n' "$m"
 }
 
 ROOTFS_TAR=""
 ensure_rootfs() {
-  local arch dir mirror
-  arch=$(dpkg --print-architecture)
-  ROOTFS_TAR=$CACHE/rootfs/debian-$DEBIAN_SUITE-$DEBIAN_VARIANT-$arch.tar
-  if [ -s "$ROOTFS_TAR" ] && [ -s "$ROOTFS_TAR.sha256" ]; then return 0; fi
-  mirror=$(debian_mirror)
-  mkdir -p "$CACHE/rootfs"
-  dir=$(mktemp -d "$CACHE/rootfs/tmp.XXXXXX")
-  log "debootstrap --variant=$DEBIAN_VARIANT $DEBIAN_SUITE (mirror from apt sources; ~1.5 min)"
-  if ! debootstrap --variant="$DEBIAN_VARIANT" "$DEBIAN_SUITE" "$dir/root" "$mirror" >"$STATE/debootstrap.log" 2>&1; then
-    tail -n 20 "$STATE/debootstrap.log" >&2
+    local arch dir mirror
+    arch=$(dpkg --print-architecture)
+    ROOTFS_TAR=$CACHE/rootfs/debian-$DEBIAN_SUITE-$DEBIAN_VARIANT-$arch.tar
+    if [ -s "$ROOTFS_TAR" ] && [ -s "$ROOTFS_TAR.sha256" ]; then return 0; fi
+    mirror=$(debian_mirror)
+    mkdir -p "$CACHE/rootfs"
+    dir=$(mktemp -d "$CACHE/rootfs/tmp.XXXXXX")
+    log "debootstrap --variant=$DEBIAN_VARIANT $DEBIAN_SUITE (mirror from apt sources; ~1.5 min)"
+    if ! debootstrap --variant="$DEBIAN_VARIANT" "$DEBIAN_SUITE" "$dir/root" "$mirror" > "$STATE/debootstrap.log" 2>&1; then
+        tail -n 20 "$STATE/debootstrap.log" >&2
+        rm -rf "$dir"
+        die "debootstrap failed (log: $STATE/debootstrap.log)"
+    fi
+    # The image uses the same apt sources as this host (suites incl. updates/security).
+    if [ -r /etc/apt/sources.list.d/debian.sources ]; then
+        cp /etc/apt/sources.list.d/debian.sources "$dir/root/etc/apt/sources.list.d/debian.sources"
+        rm -f "$dir/root/etc/apt/sources.list"
+    fi
+    rm -rf "$dir/root/var/cache/apt/archives/"*.deb "$dir/root/var/lib/apt/lists/"* "$dir/root/var/log/"*.log
+    tar --numeric-owner --sort=name -C "$dir/root" -cf "$dir/rootfs.tar" .
+    sha256sum "$dir/rootfs.tar" | awk '{print $1}' > "$ROOTFS_TAR.sha256"
+    mv "$dir/rootfs.tar" "$ROOTFS_TAR"
     rm -rf "$dir"
-    die "debootstrap failed (log: $STATE/debootstrap.log)"
-  fi
-  # The image uses the same apt sources as this host (suites incl. updates/security).
-  if [ -r /etc/apt/sources.list.d/debian.sources ]; then
-    cp /etc/apt/sources.list.d/debian.sources "$dir/root/etc/apt/sources.list.d/debian.sources"
-    rm -f "$dir/root/etc/apt/sources.list"
-  fi
-  rm -rf "$dir/root/var/cache/apt/archives/"*.deb "$dir/root/var/lib/apt/lists/"* "$dir/root/var/log/"*.log
-  tar --numeric-owner --sort=name -C "$dir/root" -cf "$dir/rootfs.tar" .
-  sha256sum "$dir/rootfs.tar" | awk '{print $1}' > "$ROOTFS_TAR.sha256"
-  mv "$dir/rootfs.tar" "$ROOTFS_TAR"
-  rm -rf "$dir"
-  log "rootfs cached: $ROOTFS_TAR ($(du -h "$ROOTFS_TAR" | cut -f1))"
+    log "rootfs cached: $ROOTFS_TAR ($(du -h "$ROOTFS_TAR" | cut -f1))"
 }
 
 ensure_debian_image() {
-  ensure_rootfs
-  local sha have
-  sha=$(cat "$ROOTFS_TAR.sha256")
-  have=$($DOCKER image inspect -f '{{ index .Config.Labels "io.pyspark-k8s.rootfs-sha256" }}' "$DEBIAN_IMAGE" 2>/dev/null || true)
-  if [ "$have" = "$sha" ]; then return 0; fi
-  log "docker import $ROOTFS_TAR -> $DEBIAN_IMAGE"
-  $DOCKER import \
-    --change "LABEL io.pyspark-k8s.rootfs-sha256=$sha io.pyspark-k8s.built-locally=true" \
-    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'CMD ["/bin/bash"]' \
-    "$ROOTFS_TAR" "$DEBIAN_IMAGE" >/dev/null || die "docker import of $ROOTFS_TAR failed"
+    ensure_rootfs
+    local sha have
+    sha=$(cat "$ROOTFS_TAR.sha256")
+    have=$($DOCKER image inspect -f '{{ index .Config.Labels "io.pyspark-k8s.rootfs-sha256" }}' "$DEBIAN_IMAGE" 2> /dev/null || true)
+    if [ "$have" = "$sha" ]; then return 0; fi
+    log "docker import $ROOTFS_TAR -> $DEBIAN_IMAGE"
+    $DOCKER import \
+        --change "LABEL io.pyspark-k8s.rootfs-sha256=$sha io.pyspark-k8s.built-locally=true" \
+        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        --change 'CMD ["/bin/bash"]' \
+        "$ROOTFS_TAR" "$DEBIAN_IMAGE" > /dev/null || die "docker import of $ROOTFS_TAR failed"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -334,226 +348,253 @@ ensure_debian_image() {
 # ---------------------------------------------------------------------------------------
 WHEEL_DIR=""
 ensure_wheels() {
-  WHEEL_DIR=$CACHE/wheels/pyspark-$PYSPARK_VERSION-py4j-$PY4J_VERSION
-  if [ -s "$WHEEL_DIR/pyspark-$PYSPARK_VERSION-py2.py3-none-any.whl" ] \
-     && [ -s "$WHEEL_DIR/py4j-$PY4J_VERSION-py2.py3-none-any.whl" ]; then
-    return 0
-  fi
-  local tmp
-  mkdir -p "$CACHE/wheels"
-  tmp=$(mktemp -d "$CACHE/wheels/tmp.XXXXXX")
-  log "pip wheel pyspark==$PYSPARK_VERSION py4j==$PY4J_VERSION (downloads ~320 MB; ~1-2 min)"
-  if ! python3 -m pip wheel --no-deps --no-cache-dir -w "$tmp" \
-      "pyspark==$PYSPARK_VERSION" "py4j==$PY4J_VERSION" >"$STATE/pip-wheel.log" 2>&1; then
-    tail -n 20 "$STATE/pip-wheel.log" >&2
-    rm -rf "$tmp"
-    die "building the pyspark==$PYSPARK_VERSION wheel failed (log: $STATE/pip-wheel.log)"
-  fi
-  rm -rf "$WHEEL_DIR"
-  mv "$tmp" "$WHEEL_DIR"
+    WHEEL_DIR=$CACHE/wheels/pyspark-$PYSPARK_VERSION-py4j-$PY4J_VERSION
+    if [ -s "$WHEEL_DIR/pyspark-$PYSPARK_VERSION-py2.py3-none-any.whl" ] \
+        && [ -s "$WHEEL_DIR/py4j-$PY4J_VERSION-py2.py3-none-any.whl" ]; then
+        return 0
+    fi
+    local tmp
+    mkdir -p "$CACHE/wheels"
+    tmp=$(mktemp -d "$CACHE/wheels/tmp.XXXXXX")
+    log "pip wheel pyspark==$PYSPARK_VERSION py4j==$PY4J_VERSION (downloads ~320 MB; ~1-2 min)"
+    if ! python3 -m pip wheel --no-deps --no-cache-dir -w "$tmp" \
+        "pyspark==$PYSPARK_VERSION" "py4j==$PY4J_VERSION" > "$STATE/pip-wheel.log" 2>&1; then
+        tail -n 20 "$STATE/pip-wheel.log" >&2
+        rm -rf "$tmp"
+        die "building the pyspark==$PYSPARK_VERSION wheel failed (log: $STATE/pip-wheel.log)"
+    fi
+    rm -rf "$WHEEL_DIR"
+    mv "$tmp" "$WHEEL_DIR"
 }
 
 # ---------------------------------------------------------------------------------------
 # Spark base image
 # ---------------------------------------------------------------------------------------
 IMAGE_KEYS=(PYSPARK_VERSION PY4J_VERSION OPENJDK_DEB OPENJDK_DEB_VERSION PYTHON3_DEB_VERSION
-  PYTHON3_VENV_DEB_VERSION TINI_DEB_VERSION LIBNSS_WRAPPER_DEB_VERSION SPARK_UID
-  DEBIAN_SUITE DEBIAN_VARIANT DEBIAN_IMAGE)
+    PYTHON3_VENV_DEB_VERSION TINI_DEB_VERSION LIBNSS_WRAPPER_DEB_VERSION SPARK_UID
+    DEBIAN_SUITE DEBIAN_VARIANT DEBIAN_IMAGE)
 
 # Hash of everything that defines the image: pins + the files in spark-base/.
 input_hash() {
-  local k
-  {
-    for k in "${IMAGE_KEYS[@]}"; do printf '%s=%s\n' "$k" "${!k}"; done
-    (cd "$HERE/spark-base" && find . -type f | LC_ALL=C sort | xargs sha256sum)
-  } | sha256sum | cut -c1-16
+    local k
+    {
+        for k in "${IMAGE_KEYS[@]}"; do printf '%s=%s\n' "$k" "${!k}"; done
+        (cd "$HERE/spark-base" && find . -type f | LC_ALL=C sort | xargs sha256sum)
+    } | sha256sum | cut -c1-16
 }
 
 check_pins() {
-  [ "$SPARK_IMAGE_TAG" = "$PYSPARK_VERSION" ] \
-    || die "versions.env: SPARK_IMAGE_TAG ($SPARK_IMAGE_TAG) must equal PYSPARK_VERSION ($PYSPARK_VERSION)"
+    [ "$SPARK_IMAGE_TAG" = "$PYSPARK_VERSION" ] \
+        || die "versions.env: SPARK_IMAGE_TAG ($SPARK_IMAGE_TAG) must equal PYSPARK_VERSION ($PYSPARK_VERSION)"
 }
 
 build_spark_image() { # [--no-cache]
-  local hash=$1; shift
-  ensure_debian_image
-  ensure_wheels
-  local ctx=$CACHE/build/context
-  rm -rf "$ctx"
-  mkdir -p "$ctx/wheels"
-  cp -a "$HERE/spark-base/." "$ctx/"
-  ln "$WHEEL_DIR"/*.whl "$ctx/wheels/" 2>/dev/null || cp "$WHEEL_DIR"/*.whl "$ctx/wheels/"
-  log "docker build $SPARK_IMAGE:$SPARK_IMAGE_TAG (input hash $hash; log $BUILD_LOG)"
-  if ! $DOCKER build --network host "$@" \
-      --build-arg "BASE_IMAGE=$DEBIAN_IMAGE" \
-      --build-arg "OPENJDK_DEB=$OPENJDK_DEB" \
-      --build-arg "OPENJDK_DEB_VERSION=$OPENJDK_DEB_VERSION" \
-      --build-arg "PYTHON3_DEB_VERSION=$PYTHON3_DEB_VERSION" \
-      --build-arg "PYTHON3_VENV_DEB_VERSION=$PYTHON3_VENV_DEB_VERSION" \
-      --build-arg "TINI_DEB_VERSION=$TINI_DEB_VERSION" \
-      --build-arg "LIBNSS_WRAPPER_DEB_VERSION=$LIBNSS_WRAPPER_DEB_VERSION" \
-      --build-arg "PYSPARK_VERSION=$PYSPARK_VERSION" \
-      --build-arg "PY4J_VERSION=$PY4J_VERSION" \
-      --build-arg "SPARK_UID=$SPARK_UID" \
-      --build-arg "PSK_INPUT_HASH=$hash" \
-      -t "$SPARK_IMAGE:$SPARK_IMAGE_TAG" -t "$SPARK_IMAGE:$SPARK_IMAGE_TAG-in$hash" \
-      "$ctx" >"$BUILD_LOG" 2>&1; then
-    tail -n 30 "$BUILD_LOG" >&2
-    die "docker build of the Spark base image failed (log: $BUILD_LOG)"
-  fi
-  if grep -q 'WARNING: .* not served by the mirror' "$BUILD_LOG"; then
-    grep 'WARNING: .* not served by the mirror' "$BUILD_LOG" >&2
-  fi
-  rm -rf "$ctx"
-  local tag
-  for tag in "$SPARK_IMAGE_TAG-in$hash" "$SPARK_IMAGE_TAG"; do
-    log "docker push $SPARK_IMAGE:$tag"
-    $DOCKER push "$SPARK_IMAGE:$tag" >>"$BUILD_LOG" 2>&1 || die "docker push $SPARK_IMAGE:$tag failed (log: $BUILD_LOG)"
-  done
+    local hash=$1
+    shift
+    ensure_debian_image
+    ensure_wheels
+    local ctx=$CACHE/build/context
+    rm -rf "$ctx"
+    mkdir -p "$ctx/wheels"
+    cp -a "$HERE/spark-base/." "$ctx/"
+    ln "$WHEEL_DIR"/*.whl "$ctx/wheels/" 2> /dev/null || cp "$WHEEL_DIR"/*.whl "$ctx/wheels/"
+    log "docker build $SPARK_IMAGE:$SPARK_IMAGE_TAG (input hash $hash; log $BUILD_LOG)"
+    if ! $DOCKER build --network host "$@" \
+        --build-arg "BASE_IMAGE=$DEBIAN_IMAGE" \
+        --build-arg "OPENJDK_DEB=$OPENJDK_DEB" \
+        --build-arg "OPENJDK_DEB_VERSION=$OPENJDK_DEB_VERSION" \
+        --build-arg "PYTHON3_DEB_VERSION=$PYTHON3_DEB_VERSION" \
+        --build-arg "PYTHON3_VENV_DEB_VERSION=$PYTHON3_VENV_DEB_VERSION" \
+        --build-arg "TINI_DEB_VERSION=$TINI_DEB_VERSION" \
+        --build-arg "LIBNSS_WRAPPER_DEB_VERSION=$LIBNSS_WRAPPER_DEB_VERSION" \
+        --build-arg "PYSPARK_VERSION=$PYSPARK_VERSION" \
+        --build-arg "PY4J_VERSION=$PY4J_VERSION" \
+        --build-arg "SPARK_UID=$SPARK_UID" \
+        --build-arg "PSK_INPUT_HASH=$hash" \
+        -t "$SPARK_IMAGE:$SPARK_IMAGE_TAG" -t "$SPARK_IMAGE:$SPARK_IMAGE_TAG-in$hash" \
+        "$ctx" > "$BUILD_LOG" 2>&1; then
+        tail -n 30 "$BUILD_LOG" >&2
+        die "docker build of the Spark base image failed (log: $BUILD_LOG)"
+    fi
+    if grep -q 'WARNING: .* not served by the mirror' "$BUILD_LOG"; then
+        grep 'WARNING: .* not served by the mirror' "$BUILD_LOG" >&2
+    fi
+    rm -rf "$ctx"
+    local tag
+    for tag in "$SPARK_IMAGE_TAG-in$hash" "$SPARK_IMAGE_TAG"; do
+        log "docker push $SPARK_IMAGE:$tag"
+        $DOCKER push "$SPARK_IMAGE:$tag" >> "$BUILD_LOG" 2>&1 || die "docker push $SPARK_IMAGE:$tag failed (log: $BUILD_LOG)"
+    done
 }
 
 write_ref() {
-  local digest=$1 ref
-  [ -n "$digest" ] || die "registry has no manifest for $SPARK_IMAGE:$SPARK_IMAGE_TAG after push"
-  ref=$SPARK_IMAGE@$digest
-  printf '%s\n' "$ref" > "$REF_FILE.tmp"
-  mv "$REF_FILE.tmp" "$REF_FILE"
-  log "Spark base image: $SPARK_IMAGE:$SPARK_IMAGE_TAG (written to $REF_FILE)"
-  printf '%s\n' "$ref"
+    local digest=$1 ref
+    [ -n "$digest" ] || die "registry has no manifest for $SPARK_IMAGE:$SPARK_IMAGE_TAG after push"
+    ref=$SPARK_IMAGE@$digest
+    printf '%s\n' "$ref" > "$REF_FILE.tmp"
+    mv "$REF_FILE.tmp" "$REF_FILE"
+    log "Spark base image: $SPARK_IMAGE:$SPARK_IMAGE_TAG (written to $REF_FILE)"
+    printf '%s\n' "$ref"
 }
 
 ensure_spark_image() { # force(0|1) [docker build args]
-  local force=$1; shift
-  check_pins
-  local hash digest main
-  hash=$(input_hash)
-  digest=$(registry_digest "$SPARK_IMAGE_REPO" "$SPARK_IMAGE_TAG-in$hash")
-  if [ "$force" = 0 ] && [ -n "$digest" ]; then
-    main=$(registry_digest "$SPARK_IMAGE_REPO" "$SPARK_IMAGE_TAG")
-    if [ "$main" != "$digest" ]; then
-      log "retagging $SPARK_IMAGE:$SPARK_IMAGE_TAG-in$hash as :$SPARK_IMAGE_TAG"
-      registry_retag "$SPARK_IMAGE_REPO" "$SPARK_IMAGE_TAG-in$hash" "$SPARK_IMAGE_TAG"
+    local force=$1
+    shift
+    check_pins
+    local hash digest main
+    hash=$(input_hash)
+    digest=$(registry_digest "$SPARK_IMAGE_REPO" "$SPARK_IMAGE_TAG-in$hash")
+    if [ "$force" = 0 ] && [ -n "$digest" ]; then
+        main=$(registry_digest "$SPARK_IMAGE_REPO" "$SPARK_IMAGE_TAG")
+        if [ "$main" != "$digest" ]; then
+            log "retagging $SPARK_IMAGE:$SPARK_IMAGE_TAG-in$hash as :$SPARK_IMAGE_TAG"
+            registry_retag "$SPARK_IMAGE_REPO" "$SPARK_IMAGE_TAG-in$hash" "$SPARK_IMAGE_TAG"
+        fi
+        log "reusing $SPARK_IMAGE:$SPARK_IMAGE_TAG from the registry (input hash $hash unchanged)"
+    else
+        build_spark_image "$hash" "$@"
     fi
-    log "reusing $SPARK_IMAGE:$SPARK_IMAGE_TAG from the registry (input hash $hash unchanged)"
-  else
-    build_spark_image "$hash" "$@"
-  fi
-  write_ref "$(registry_digest "$SPARK_IMAGE_REPO" "$SPARK_IMAGE_TAG")"
+    write_ref "$(registry_digest "$SPARK_IMAGE_REPO" "$SPARK_IMAGE_TAG")"
 }
 
 # ---------------------------------------------------------------------------------------
 # commands
 # ---------------------------------------------------------------------------------------
 cmd_up() {
-  start_all
-  ensure_spark_image 0
+    start_all
+    ensure_spark_image 0
 }
 
 cmd_build_base() {
-  local args=()
-  case "${1:-}" in
-    "") ;;
-    --no-cache) args=(--no-cache) ;;
-    *) die "build-base: unknown option '$1' (only --no-cache)" ;;
-  esac
-  start_all
-  ensure_spark_image 1 "${args[@]}"
+    local args=()
+    case "${1:-}" in
+        "") ;;
+        --no-cache) args=(--no-cache) ;;
+        *) die "build-base: unknown option '$1' (only --no-cache)" ;;
+    esac
+    start_all
+    ensure_spark_image 1 "${args[@]}"
 }
 
 cmd_status() {
-  local rc=0 pid
-  if pid=$(pid_of "$CTRD_PIDFILE" containerd); then
-    if containerd_ping >/dev/null 2>&1; then echo "containerd: running pid $pid, healthy ($CTRD_SOCK)"
-    else echo "containerd: running pid $pid, NOT answering on $CTRD_SOCK"; rc=1; fi
-  else echo "containerd: stopped"; rc=1; fi
-  if pid=$(pid_of "$DOCKER_PIDFILE" dockerd); then
-    if docker_ping >/dev/null 2>&1; then
-      echo "dockerd:    running pid $pid, healthy (DOCKER_HOST=$DOCKER_HOST, server $($DOCKER version -f '{{.Server.Version}}' 2>/dev/null))"
-    else echo "dockerd:    running pid $pid, NOT answering on $DOCKER_SOCK"; rc=1; fi
-  else echo "dockerd:    stopped"; rc=1; fi
-  if pid=$(pid_of "$REG_PIDFILE" docker-registry); then
-    if registry_ping >/dev/null 2>&1; then echo "registry:   running pid $pid, healthy (http://$REGISTRY)"
-    else echo "registry:   running pid $pid, NOT answering on $REGISTRY"; rc=1; fi
-  else echo "registry:   stopped"; rc=1; fi
-  if registry_ping >/dev/null 2>&1; then
-    local digest hash
-    hash=$(input_hash)
-    digest=$(registry_digest "$SPARK_IMAGE_REPO" "$SPARK_IMAGE_TAG")
-    if [ -n "$digest" ]; then
-      echo "image:      $SPARK_IMAGE:$SPARK_IMAGE_TAG present ($SPARK_IMAGE@$digest)"
-      if [ "$(registry_digest "$SPARK_IMAGE_REPO" "$SPARK_IMAGE_TAG-in$hash")" = "$digest" ]; then
-        echo "            up to date with local/images (input hash $hash)"
-      else
-        echo "            OUT OF DATE: no build for input hash $hash yet (run: images.sh up)"; rc=1
-      fi
+    local rc=0 pid
+    if pid=$(pid_of "$CTRD_PIDFILE" containerd); then
+        if containerd_ping > /dev/null 2>&1; then
+            echo "containerd: running pid $pid, healthy ($CTRD_SOCK)"
+        else
+            echo "containerd: running pid $pid, NOT answering on $CTRD_SOCK"
+            rc=1
+        fi
     else
-      echo "image:      $SPARK_IMAGE:$SPARK_IMAGE_TAG not in the registry (run: images.sh up)"; rc=1
+        echo "containerd: stopped"
+        rc=1
     fi
-  else
-    echo "image:      unknown (registry not reachable)"
-  fi
-  if [ -s "$REF_FILE" ]; then echo "ref file:   $REF_FILE -> $(cat "$REF_FILE")"; else echo "ref file:   none"; fi
-  return "$rc"
+    if pid=$(pid_of "$DOCKER_PIDFILE" dockerd); then
+        if docker_ping > /dev/null 2>&1; then
+            echo "dockerd:    running pid $pid, healthy (DOCKER_HOST=$DOCKER_HOST, server $($DOCKER version -f '{{.Server.Version}}' 2> /dev/null))"
+        else
+            echo "dockerd:    running pid $pid, NOT answering on $DOCKER_SOCK"
+            rc=1
+        fi
+    else
+        echo "dockerd:    stopped"
+        rc=1
+    fi
+    if pid=$(pid_of "$REG_PIDFILE" docker-registry); then
+        if registry_ping > /dev/null 2>&1; then
+            echo "registry:   running pid $pid, healthy (http://$REGISTRY)"
+        else
+            echo "registry:   running pid $pid, NOT answering on $REGISTRY"
+            rc=1
+        fi
+    else
+        echo "registry:   stopped"
+        rc=1
+    fi
+    if registry_ping > /dev/null 2>&1; then
+        local digest hash
+        hash=$(input_hash)
+        digest=$(registry_digest "$SPARK_IMAGE_REPO" "$SPARK_IMAGE_TAG")
+        if [ -n "$digest" ]; then
+            echo "image:      $SPARK_IMAGE:$SPARK_IMAGE_TAG present ($SPARK_IMAGE@$digest)"
+            if [ "$(registry_digest "$SPARK_IMAGE_REPO" "$SPARK_IMAGE_TAG-in$hash")" = "$digest" ]; then
+                echo "            up to date with local/images (input hash $hash)"
+            else
+                echo "            OUT OF DATE: no build for input hash $hash yet (run: images.sh up)"
+                rc=1
+            fi
+        else
+            echo "image:      $SPARK_IMAGE:$SPARK_IMAGE_TAG not in the registry (run: images.sh up)"
+            rc=1
+        fi
+    else
+        echo "image:      unknown (registry not reachable)"
+    fi
+    if [ -s "$REF_FILE" ]; then echo "ref file:   $REF_FILE -> $(cat "$REF_FILE")"; else echo "ref file:   none"; fi
+    return "$rc"
 }
 
 # mount points below a directory, deepest first
 mounts_under() {
-  local base
-  base=$(readlink -f "$1" 2>/dev/null) || return 0
-  awk -v b="$base" '$5 == b || index($5, b "/") == 1 {print $5}' /proc/self/mountinfo | sort -r
+    local base
+    base=$(readlink -f "$1" 2> /dev/null) || return 0
+    awk -v b="$base" '$5 == b || index($5, b "/") == 1 {print $5}' /proc/self/mountinfo | sort -r
 }
 
 cmd_down() {
-  local pid p m d
-  if pid=$(pid_of "$REG_PIDFILE" docker-registry); then stop_pid registry "$pid" 15; fi
-  rm -f "$REG_PIDFILE"
-  if pid=$(pid_of "$DOCKER_PIDFILE" dockerd); then stop_pid dockerd "$pid" 40; fi
-  rm -f "$DOCKER_PIDFILE"
-  if pid=$(pid_of "$CTRD_PIDFILE" containerd); then stop_pid containerd "$pid" 20; fi
-  rm -f "$CTRD_PIDFILE"
-  # container shims of OUR containerd (identified by its socket on their command line)
-  for p in /proc/[0-9]*; do
-    case "$(readlink "$p/exe" 2>/dev/null)" in
-      */containerd-shim*) ;;
-      *) continue ;;
-    esac
-    if tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -qF -- "$CTRD_SOCK"; then
-      stop_pid containerd-shim "${p#/proc/}" 10
+    local pid p m d
+    if pid=$(pid_of "$REG_PIDFILE" docker-registry); then stop_pid registry "$pid" 15; fi
+    rm -f "$REG_PIDFILE"
+    if pid=$(pid_of "$DOCKER_PIDFILE" dockerd); then stop_pid dockerd "$pid" 40; fi
+    rm -f "$DOCKER_PIDFILE"
+    if pid=$(pid_of "$CTRD_PIDFILE" containerd); then stop_pid containerd "$pid" 20; fi
+    rm -f "$CTRD_PIDFILE"
+    # container shims of OUR containerd (identified by its socket on their command line)
+    for p in /proc/[0-9]*; do
+        case "$(readlink "$p/exe" 2> /dev/null)" in
+            */containerd-shim*) ;;
+            *) continue ;;
+        esac
+        if tr '\0' ' ' < "$p/cmdline" 2> /dev/null | grep -qF -- "$CTRD_SOCK"; then
+            stop_pid containerd-shim "${p#/proc/}" 10
+        fi
+    done
+    # mounts left below our directories (overlay layers, netns, shm) - normally none
+    for d in "$DOCKER_EXEC" "$DOCKER_DATA" "$CTRD_STATE" "$CTRD_ROOT"; do
+        while IFS= read -r m; do
+            [ -n "$m" ] || continue
+            log "unmounting leftover $m"
+            umount "$m" 2> /dev/null || umount -l "$m" || log "WARNING: could not unmount $m"
+        done < <(mounts_under "$d")
+    done
+    rm -f "$DOCKER_SOCK" "$CTRD_SOCK" "$CTRD_SOCK.ttrpc"
+    # dockerd runs with --bridge none --iptables=false: it creates no bridge or chain;
+    # say so if something like that exists anyway (not ours to remove).
+    if ip link show docker0 > /dev/null 2>&1; then
+        log "note: a docker0 bridge exists; it was not created by this dockerd (--bridge none)"
     fi
-  done
-  # mounts left below our directories (overlay layers, netns, shm) - normally none
-  for d in "$DOCKER_EXEC" "$DOCKER_DATA" "$CTRD_STATE" "$CTRD_ROOT"; do
-    while IFS= read -r m; do
-      [ -n "$m" ] || continue
-      log "unmounting leftover $m"
-      umount "$m" 2>/dev/null || umount -l "$m" || log "WARNING: could not unmount $m"
-    done < <(mounts_under "$d")
-  done
-  rm -f "$DOCKER_SOCK" "$CTRD_SOCK" "$CTRD_SOCK.ttrpc"
-  # dockerd runs with --bridge none --iptables=false: it creates no bridge or chain;
-  # say so if something like that exists anyway (not ours to remove).
-  if ip link show docker0 >/dev/null 2>&1; then
-    log "note: a docker0 bridge exists; it was not created by this dockerd (--bridge none)"
-  fi
-  log "down (caches kept under $CACHE)"
+    log "down (caches kept under $CACHE)"
 }
 
 usage() {
-  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
 }
 
 main() {
-  [ "$(id -u)" = 0 ] || die "run as root (dockerd, debootstrap and apt need it)"
-  local cmd=${1:-}
-  [ $# -gt 0 ] && shift
-  case "$cmd" in
-    up) cmd_up ;;
-    status) cmd_status ;;
-    down) cmd_down ;;
-    build-base) cmd_build_base "$@" ;;
-    -h|--help|help) usage ;;
-    *) usage >&2; exit 2 ;;
-  esac
+    [ "$(id -u)" = 0 ] || die "run as root (dockerd, debootstrap and apt need it)"
+    local cmd=${1:-}
+    [ $# -gt 0 ] && shift
+    case "$cmd" in
+        up) cmd_up ;;
+        status) cmd_status ;;
+        down) cmd_down ;;
+        build-base) cmd_build_base "$@" ;;
+        -h | --help | help) usage ;;
+        *)
+            usage >&2
+            exit 2
+            ;;
+    esac
 }
 
 main "$@"

@@ -3,10 +3,10 @@
 # rewritten when its content changes (kube-proxy exits when its config file is written).
 
 gen_config() {
-  mkdir -p "$CFG_DIR" "$CTRD_DIR/certs.d/127.0.0.1:5000" "$STATE_DIR/cni/net.d" "$STATE_DIR/cni/ipam"
+    mkdir -p "$CFG_DIR" "$CTRD_DIR/certs.d/127.0.0.1:5000" "$STATE_DIR/cni/net.d" "$STATE_DIR/cni/ipam"
 
-  # containerd: own root/state/socket, never the system defaults.
-  _put "$CFG_DIR/containerd.toml" <<TOML
+    # containerd: own root/state/socket, never the system defaults.
+    _put "$CFG_DIR/containerd.toml" << TOML
 version = 2
 root = "$CTRD_DIR/root"
 state = "$CTRD_DIR/state"
@@ -49,8 +49,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     config_path = "$CTRD_DIR/certs.d"
 TOML
 
-  # Plain-HTTP local registry (127.0.0.1:5000) for images such as 127.0.0.1:5000/spark-py:3.5.7.
-  _put "$CTRD_DIR/certs.d/127.0.0.1:5000/hosts.toml" <<TOML
+    # Plain-HTTP local registry (127.0.0.1:5000) for images such as 127.0.0.1:5000/spark-py:3.5.7.
+    _put "$CTRD_DIR/certs.d/127.0.0.1:5000/hosts.toml" << TOML
 server = "http://127.0.0.1:5000"
 
 [host."http://127.0.0.1:5000"]
@@ -58,8 +58,8 @@ server = "http://127.0.0.1:5000"
   skip_verify = true
 TOML
 
-  # CNI: our bridge, host-local IPAM, no masquerade (pods only reach this machine).
-  _put "$STATE_DIR/cni/net.d/10-psk.conflist" <<JSON
+    # CNI: our bridge, host-local IPAM, no masquerade (pods only reach this machine).
+    _put "$STATE_DIR/cni/net.d/10-psk.conflist" << JSON
 {
   "cniVersion": "1.0.0",
   "name": "psk",
@@ -82,10 +82,10 @@ TOML
 }
 JSON
 
-  # Pods get no upstream resolver: cluster DNS only.
-  printf 'search %s\n' "$CLUSTER_DOMAIN" | _put "$CFG_DIR/resolv.conf"
+    # Pods get no upstream resolver: cluster DNS only.
+    printf 'search %s\n' "$CLUSTER_DOMAIN" | _put "$CFG_DIR/resolv.conf"
 
-  _put "$CFG_DIR/kubelet.yaml" <<YAML
+    _put "$CFG_DIR/kubelet.yaml" << YAML
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 address: $BRIDGE_IP
@@ -132,7 +132,7 @@ serverTLSBootstrap: false
 registerNode: true
 YAML
 
-  _put "$CFG_DIR/kube-proxy.yaml" <<YAML
+    _put "$CFG_DIR/kube-proxy.yaml" << YAML
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection:
@@ -154,7 +154,7 @@ iptables:
   minSyncPeriod: 1s
 YAML
 
-  _put "$CFG_DIR/Corefile" <<COREFILE
+    _put "$CFG_DIR/Corefile" << COREFILE
 .:53 {
     bind $BRIDGE_IP
     errors
@@ -171,7 +171,7 @@ YAML
 }
 COREFILE
 
-  _put "$CFG_DIR/bootstrap-rbac.yaml" <<YAML
+    _put "$CFG_DIR/bootstrap-rbac.yaml" << YAML
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:

@@ -8,17 +8,17 @@ set -eu
 apt-get update -q
 args=""
 for spec in "$@"; do
-  pkg=${spec%%=*}
-  ver=${spec#*=}
-  if [ "$pkg" = "$spec" ] || [ -z "$ver" ]; then
-    args="$args $pkg"
-  elif apt-cache show "$pkg=$ver" >/dev/null 2>&1; then
-    args="$args $pkg=$ver"
-  else
-    cand=$(apt-cache policy "$pkg" | sed -n 's/^ *Candidate: //p')
-    echo "WARNING: $pkg version $ver (pinned in local/images/versions.env) is not served by the mirror; installing candidate $cand. Update the pin." >&2
-    args="$args $pkg"
-  fi
+    pkg=${spec%%=*}
+    ver=${spec#*=}
+    if [ "$pkg" = "$spec" ] || [ -z "$ver" ]; then
+        args="$args $pkg"
+    elif apt-cache show "$pkg=$ver" > /dev/null 2>&1; then
+        args="$args $pkg=$ver"
+    else
+        cand=$(apt-cache policy "$pkg" | sed -n 's/^ *Candidate: //p')
+        echo "WARNING: $pkg version $ver (pinned in local/images/versions.env) is not served by the mirror; installing candidate $cand. Update the pin." >&2
+        args="$args $pkg"
+    fi
 done
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $args

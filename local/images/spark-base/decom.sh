@@ -10,33 +10,33 @@ set -uo pipefail
 log() { printf 'decom: %s\n' "$*" >&2; }
 
 find_executor_pids() {
-  # the JVM itself (not tini or a shell whose command line mentions it)
-  local d exe cmdline
-  for d in /proc/[0-9]*; do
-    exe=$(readlink "$d/exe" 2>/dev/null) || continue
-    case "$exe" in */java) ;; *) continue ;; esac
-    cmdline=$(tr '\0' ' ' < "$d/cmdline" 2>/dev/null) || continue
-    case "$cmdline" in
-      *KubernetesExecutorBackend*) printf '%s\n' "${d#/proc/}" ;;
-    esac
-  done
+    # the JVM itself (not tini or a shell whose command line mentions it)
+    local d exe cmdline
+    for d in /proc/[0-9]*; do
+        exe=$(readlink "$d/exe" 2> /dev/null) || continue
+        case "$exe" in */java) ;; *) continue ;; esac
+        cmdline=$(tr '\0' ' ' < "$d/cmdline" 2> /dev/null) || continue
+        case "$cmdline" in
+            *KubernetesExecutorBackend*) printf '%s\n' "${d#/proc/}" ;;
+        esac
+    done
 }
 
 mapfile -t pids < <(find_executor_pids)
 if [ "${#pids[@]}" -eq 0 ]; then
-  log "no executor JVM found; nothing to decommission"
-  exit 0
+    log "no executor JVM found; nothing to decommission"
+    exit 0
 fi
 
 for pid in "${pids[@]}"; do
-  log "sending SIGPWR to executor JVM $pid"
-  kill -s PWR "$pid" 2>/dev/null || log "could not signal $pid (already gone?)"
+    log "sending SIGPWR to executor JVM $pid"
+    kill -s PWR "$pid" 2> /dev/null || log "could not signal $pid (already gone?)"
 done
 
 for pid in "${pids[@]}"; do
-  while [ -e "/proc/$pid" ]; do
-    sleep 1
-  done
-  log "executor JVM $pid has exited"
+    while [ -e "/proc/$pid" ]; do
+        sleep 1
+    done
+    log "executor JVM $pid has exited"
 done
 exit 0
