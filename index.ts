@@ -17,8 +17,7 @@ const provider = new k8s.Provider("cluster", {
 const image = new JobImage("job-image", {
     source: config.image,
     registryUsername: config.registryUsername,
-    registryPassword:
-        config.registryPassword === undefined ? undefined : pulumi.secret(config.registryPassword),
+    registryPassword: config.registryPassword,
 });
 
 const rbac = new SparkRbac(
@@ -42,13 +41,15 @@ const jobs = Object.entries(config.jobs).map(
                 namespace: rbac.namespace,
                 serviceAccountName: rbac.serviceAccountName,
                 image: image.imageRef,
+                sparkVersion: config.image.sparkVersion,
                 cluster: {
                     kubeconfig: config.cluster.kubeconfig,
                     context: config.cluster.context,
                     master: config.cluster.master,
                 },
+                apiRetrySeconds: config.cluster.apiRetrySeconds,
             },
-            { dependsOn: [rbac] },
+            { dependsOn: [rbac], providers: { kubernetes: provider } },
         ),
 );
 
@@ -57,18 +58,9 @@ export const namespace = rbac.namespace;
 export const serviceAccount = rbac.serviceAccountName;
 export const clusterRole = rbac.clusterRoleName;
 export const binding = pulumi.interpolate`${rbac.bindingKind}/${rbac.bindingName}`;
-/** Per job: driver pod, exit code, duration, executors started and result line. */
-export const jobRuns = Object.fromEntries(
-    Object.keys(config.jobs).map((name, i) => [
-        name,
-        {
-            driverPod: jobs[i].driverPod,
-            exitCode: jobs[i].exitCode,
-            durationSeconds: jobs[i].durationSeconds,
-            executorsStarted: jobs[i].executorsStarted,
-            result: jobs[i].result,
-        },
-    ]),
-);
-/** The first job's result line, e.g. "Pi is roughly 3.14...". */
-export const result = jobs[0].result;
+/** Per job, by name: its last run (driver pod, exit code, duration, executors, result) or its schedule. */
+export const jobRuns = Object.fromEntries(jobs.map((job) => [job.jobName, job.record]));
+/** The result line, for a stack with exactly one job that runs during `pulumi up`. */
+const runsNow = Object.entries(config.jobs).filter(([, job]) => job.schedule === undefined);
+export const result =
+    runsNow.length === 1 ? jobs.find((job) => job.jobName === runsNow[0][0])?.result : undefined;

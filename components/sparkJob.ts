@@ -1,11 +1,14 @@
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { JobConfig } from "../lib/config";
-import { ClusterAccess, JobRunSpec, appUri } from "../lib/jobSpec";
+import { cronJobManifest, jobManifest } from "../lib/jobPod";
+import { ClusterAccess, JobRunSpec, runSpec } from "../lib/jobSpec";
 import { JobRun } from "../providers/jobRun";
+import { RunResult } from "../providers/runResult";
 
 /** Arguments of {@link SparkJob}. */
 export interface SparkJobArgs {
-    /** The job's settings from the stack config (defaults filled in). */
+    /** The job's settings from the stack config (defaults filled in); they decide its shape. */
     readonly job: JobConfig;
     /** Namespace to run in. */
     readonly namespace: pulumi.Input<string>;
@@ -13,88 +16,205 @@ export interface SparkJobArgs {
     readonly serviceAccountName: pulumi.Input<string>;
     /** Container image, pinned by digest. */
     readonly image: pulumi.Input<string>;
-    /** How spark-submit and the runner reach the cluster. */
+    /** The Spark version the image carries, if the stack declares it (checked by the local submitter). */
+    readonly sparkVersion?: string;
+    /** How the runner (and, for the local submitter, spark-submit) reaches the cluster. */
     readonly cluster: ClusterAccess;
+    /** How long the runner rides out an unreachable API before it fails; default 120 s. */
+    readonly apiRetrySeconds?: number;
     /** Project and stack, for pod labels; default the current ones. */
     readonly project?: string;
     readonly stack?: string;
 }
 
+/** What a job's last run recorded, as the stack output `jobRuns` shows it. */
+export interface RunRecord {
+    readonly submitter: "cluster" | "local";
+    /** The driver pod of the run (for `kubectl logs`). */
+    readonly driverPod: string;
+    /** The run's Kubernetes Job (cluster submitter). */
+    readonly runJob?: string;
+    readonly exitCode: number;
+    readonly durationSeconds: number;
+    /** Executor pods of the run that got a container started. */
+    readonly executorsStarted: number;
+    /** The driver log line matched by `resultPattern` ("" without one). */
+    readonly result: string;
+    /** Driver pods the run took: 1, plus one per retried failure. */
+    readonly attempts: number;
+}
+
+/** What a scheduled job records: where its runs come from. */
+export interface ScheduleRecord {
+    readonly submitter: "cluster";
+    /** The CronJob that starts the runs. */
+    readonly cronJob: string;
+    readonly schedule: string;
+}
+
 /**
- * One run of a PySpark job: spark-submit in cluster mode, with real pass/fail
- * (see jobrun/runner.ts), as a dynamic resource (providers/jobRun.ts).
+ * One PySpark job with real pass/fail.
  *
- * The run happens when the resource is created, and again (replacing it) whenever
- * the image digest, the app, its arguments, its Spark settings or `runId` change; an
- * unchanged `pulumi up` runs nothing. Deleting it kills a still-running application
- * and removes the driver pod, executors, services, config maps and PVCs of the job.
+ * - Submitter `cluster` (default): the run is a Kubernetes Job in the job's own image
+ *   whose pod runs spark-submit in client mode and is the driver (lib/jobPod.ts); a
+ *   RunResult then follows it to its end, live, and records the outcome. With a
+ *   `schedule`, a CronJob of the same Job runs it instead, not during `pulumi up`.
+ * - Submitter `local`: spark-submit in cluster mode from the deployer, watched by the
+ *   job runner (providers/jobRun.ts, jobrun/runner.ts).
+ *
+ * A run happens when the job is created, and again whenever the image digest, the app,
+ * its arguments, its Spark settings or `runId` change; an unchanged `pulumi up` runs
+ * nothing. Deleting the job removes every pod of its runs.
  */
 export class SparkJob extends pulumi.ComponentResource {
-    /** The driver pod of the last run. */
-    public readonly driverPod: pulumi.Output<string>;
-    public readonly namespace: pulumi.Output<string>;
-    /** The driver container's exit code (0: the runner fails the update otherwise). */
-    public readonly exitCode: pulumi.Output<number>;
-    public readonly durationSeconds: pulumi.Output<number>;
-    /** The driver log line matched by the job's `resultPattern` ("" without one). */
+    /** The job's name in the stack config. */
+    public readonly jobName: string;
+    /** The last run, or the schedule of a scheduled job. */
+    public readonly record: pulumi.Output<RunRecord | ScheduleRecord>;
+    /** The result line of the last run ("" for a scheduled job). */
     public readonly result: pulumi.Output<string>;
-    /** How many executor pods of the run got a container started. */
-    public readonly executorsStarted: pulumi.Output<number>;
 
     constructor(name: string, args: SparkJobArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pyspark-k8s:job:SparkJob", name, {}, opts);
+        this.jobName = name;
         const job = args.job;
-
         const spec: pulumi.Output<JobRunSpec> = pulumi
             .all([args.namespace, args.serviceAccountName, args.image])
-            .apply(([namespace, serviceAccountName, image]) => ({
-                project: args.project ?? pulumi.getProject(),
-                stack: args.stack ?? pulumi.getStack(),
+            .apply(([namespace, serviceAccountName, image]) =>
+                runSpec(name, job, {
+                    project: args.project ?? pulumi.getProject(),
+                    stack: args.stack ?? pulumi.getStack(),
+                    namespace,
+                    serviceAccountName,
+                    image,
+                    sparkVersion: args.sparkVersion,
+                    cluster: args.cluster,
+                }),
+            );
+
+        if (job.submitter === "local") {
+            this.record = this.localRun(name, spec, job);
+        } else if (job.schedule !== undefined) {
+            const schedule = job.schedule;
+            const manifest = spec.apply((s) => cronJobManifest(s, schedule));
+            const cronJob = new k8s.batch.v1.CronJob(
+                `${name}-schedule`,
+                { metadata: manifest.metadata, spec: manifest.spec },
+                { parent: this, deleteBeforeReplace: true },
+            );
+            this.record = cronJob.metadata.name.apply((cronJobName): ScheduleRecord => ({
+                submitter: "cluster",
+                cronJob: cronJobName,
+                schedule: schedule.cron,
+            }));
+        } else {
+            this.record = this.clusterRun(name, spec, job, args);
+        }
+        this.result = this.record.apply((r) => ("result" in r ? r.result : ""));
+        this.registerOutputs({ record: this.record, result: this.result });
+    }
+
+    /** The run as a Kubernetes Job, and its outcome. */
+    private clusterRun(
+        name: string,
+        spec: pulumi.Output<JobRunSpec>,
+        job: JobConfig,
+        args: SparkJobArgs,
+    ): pulumi.Output<RunRecord> {
+        const manifest = spec.apply(jobManifest);
+        const run = new k8s.batch.v1.Job(
+            `${name}-job`,
+            {
+                metadata: manifest.metadata.apply((m) => ({
+                    ...m,
+                    // The RunResult follows the run; the provider only creates the Job.
+                    annotations: { "pulumi.com/skipAwait": "true" },
+                })),
+                spec: manifest.spec,
+            },
+            // The same inputs name the same Job: a forced re-run must remove the old one first.
+            { parent: this, deleteBeforeReplace: true },
+        );
+        const outcome = new RunResult(
+            `${name}-result`,
+            {
                 job: name,
-                namespace,
-                serviceAccountName,
-                image,
-                app: appUri(job.app),
-                args: job.args,
-                driver: job.driver,
-                executor: job.executor,
-                dynamicAllocation: job.dynamicAllocation,
-                labels: job.labels,
-                conf: job.conf,
-                env: job.env,
+                namespace: run.metadata.namespace,
+                jobName: run.metadata.name,
+                jobUid: run.metadata.uid,
                 resultPattern: job.resultPattern,
                 startTimeoutSeconds: job.startTimeoutSeconds,
                 runTimeoutSeconds: job.runTimeoutSeconds,
-                runId: job.runId,
-                cluster: args.cluster,
-            }));
+                apiRetrySeconds: args.apiRetrySeconds ?? 120,
+                cluster: { kubeconfig: args.cluster.kubeconfig, context: args.cluster.context },
+            },
+            { parent: this },
+        );
+        return pulumi
+            .all([
+                outcome.driverPod,
+                run.metadata.name,
+                outcome.exitCode,
+                outcome.durationSeconds,
+                outcome.executorsStarted,
+                outcome.result,
+                outcome.attempts,
+            ])
+            .apply(
+                ([
+                    driverPod,
+                    runJob,
+                    exitCode,
+                    durationSeconds,
+                    executorsStarted,
+                    result,
+                    attempts,
+                ]) => ({
+                    submitter: "cluster" as const,
+                    driverPod,
+                    runJob,
+                    exitCode,
+                    durationSeconds,
+                    executorsStarted,
+                    result,
+                    attempts,
+                }),
+            );
+    }
 
+    /** The run with spark-submit from the deployer. */
+    private localRun(
+        name: string,
+        spec: pulumi.Output<JobRunSpec>,
+        job: JobConfig,
+    ): pulumi.Output<RunRecord> {
         // Any change to the spec, the image or runId replaces the run (deleting the
         // previous run's pods first): that is what re-runs the job.
         const run = new JobRun(
             `${name}-run`,
             {
                 spec: spec.apply((s) => JSON.stringify(s)),
-                image: args.image,
+                image: spec.image,
                 runId: job.runId,
             },
-            { parent: this },
+            { parent: this, deleteBeforeReplace: true },
         );
-
-        this.driverPod = run.driverPod;
-        this.namespace = run.namespace;
-        this.exitCode = run.exitCode;
-        this.durationSeconds = run.durationSeconds;
-        this.result = run.result;
-        this.executorsStarted = run.executorsStarted;
-
-        this.registerOutputs({
-            driverPod: this.driverPod,
-            namespace: this.namespace,
-            exitCode: this.exitCode,
-            durationSeconds: this.durationSeconds,
-            result: this.result,
-            executorsStarted: this.executorsStarted,
-        });
+        return pulumi
+            .all([
+                run.driverPod,
+                run.exitCode,
+                run.durationSeconds,
+                run.executorsStarted,
+                run.result,
+            ])
+            .apply(([driverPod, exitCode, durationSeconds, executorsStarted, result]) => ({
+                submitter: "local" as const,
+                driverPod,
+                exitCode,
+                durationSeconds,
+                executorsStarted,
+                result,
+                attempts: 1,
+            }));
     }
 }

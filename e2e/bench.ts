@@ -13,10 +13,10 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import type { JobRunSpec } from "../lib/jobSpec";
-import { sparkMaster } from "../lib/kubeconfig";
-import { sparkSubmitArgs } from "../lib/submit";
-import { loadEndpoint } from "../jobrun/kube";
+import * as yaml from "js-yaml";
+import { validateStackConfig } from "../lib/config";
+import { runSpec } from "../lib/jobSpec";
+import { sparkMaster, sparkSubmitArgs } from "../lib/submit";
 import { KUBECONFIG, Project, REPO, adminClient, sourcedEnv } from "./harness";
 import { removeRun } from "../jobrun/runner";
 
@@ -52,15 +52,24 @@ async function main(): Promise<void> {
     must(project.pulumi("stack", "init"));
     project.up(); // image, RBAC and a first run: not measured
 
-    const stateFile = path.join(project.root, "state.json");
-    must(project.pulumi("stack", "export", "--file", stateFile));
-    const state = JSON.parse(fs.readFileSync(stateFile, "utf8")) as {
-        deployment: { resources: { type: string; outputs?: { spec?: string } }[] };
+    // The seed's way, for comparison: spark-submit in cluster mode from this machine,
+    // with the same job settings and image as the stack's run.
+    const stackFile = yaml.load(fs.readFileSync(path.join(REPO, "Pulumi.local.yaml"), "utf8")) as {
+        config: Record<string, unknown>;
     };
-    const spec = JSON.parse(
-        state.deployment.resources.find((r) => r.type.endsWith("JobRun"))?.outputs?.spec ?? "{}",
-    ) as JobRunSpec;
-    const master = sparkMaster(loadEndpoint(KUBECONFIG, "psk-local").server);
+    const raw = Object.fromEntries(
+        Object.entries(stackFile.config).map(([k, v]) => [k.replace(/^pyspark-k8s:/, ""), v]),
+    );
+    const config = validateStackConfig(raw, "local");
+    const spec = runSpec("pi", config.jobs.pi, {
+        project: "pyspark-k8s",
+        stack: "local",
+        namespace: config.namespace,
+        serviceAccountName: config.rbac.serviceAccountName,
+        image: String(project.outputs().imageRef),
+        cluster: { kubeconfig: KUBECONFIG, context: "psk-local" },
+    });
+    const master = sparkMaster(adminClient().server);
     const toolchainEnv = sourcedEnv("toolchain/env.sh");
     const kube = adminClient();
     const cleanupDeps = {

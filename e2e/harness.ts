@@ -3,11 +3,13 @@
  * (so stack files and config changes stay out of the checkout) with a fresh file
  * backend, and the local cluster's API through the job runner's own client.
  */
-import { spawnSync } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { KubeClient, loadEndpoint } from "../jobrun/kube";
+import * as k8s from "@kubernetes/client-node";
+import { KubeClient, Resource, loadKubeConfig } from "../jobrun/kube";
+import { httpStatus } from "../lib/retry";
 
 export const REPO = path.join(__dirname, "..");
 export const STATE = process.env.PSK_STATE ?? "/var/lib/pyspark-k8s";
@@ -108,6 +110,25 @@ export class Project {
         };
     }
 
+    /**
+     * Starts `pulumi <args>` in its own process group (so that it and its plugins can be
+     * killed together, as a CI runner kills a job) and returns at once.
+     */
+    start(...args: string[]): RunningCli {
+        const started = Date.now();
+        const argv = [...args, "--stack", this.stack, "--non-interactive", "--color", "never"];
+        const child = spawn("pulumi", argv, { cwd: this.dir, env: this.env, detached: true });
+        let output = "";
+        child.stdout?.on("data", (c: Buffer) => (output += c.toString("utf8")));
+        child.stderr?.on("data", (c: Buffer) => (output += c.toString("utf8")));
+        const done = new Promise<CliRun>((resolve) =>
+            child.on("close", (code) =>
+                resolve({ code, output, seconds: (Date.now() - started) / 1000 }),
+            ),
+        );
+        return { child, done, output: () => output };
+    }
+
     /** `pulumi up`; throws with the output if it fails. */
     up(...args: string[]): CliRun {
         const run = this.pulumi("up", "--yes", "--skip-preview", ...args);
@@ -139,17 +160,59 @@ export class Project {
     }
 }
 
-/** The local cluster, as its admin. */
-export function adminClient(): KubeClient {
-    return new KubeClient(loadEndpoint(KUBECONFIG, "psk-local"));
+/** A CLI run in progress (see Project.start). */
+export interface RunningCli {
+    readonly child: ChildProcess;
+    readonly done: Promise<CliRun>;
+    /** What it printed so far. */
+    output(): string;
 }
 
-/** GETs any API path as JSON; undefined on 404. */
-export async function getJson<T>(kube: KubeClient, apiPath: string): Promise<T | undefined> {
-    const { status, text } = await kube.request("GET", apiPath);
-    if (status === 404) return undefined;
-    if (status !== 200) throw new Error(`GET ${apiPath}: ${status} ${text}`);
-    return JSON.parse(text) as T;
+/** SIGKILL to a started CLI run and every process of its group (the engine and its plugins). */
+export function killGroup(run: RunningCli): void {
+    if (run.child.pid !== undefined) process.kill(-run.child.pid, "SIGKILL");
+}
+
+/** Stops the local cluster's kube-apiserver for `seconds`, then starts it again (blocks). */
+export function pauseApiServer(seconds: number): void {
+    const out = spawnSync("bash", ["local/cluster/cluster.sh", "pause-api", String(seconds)], {
+        cwd: REPO,
+        encoding: "utf8",
+    });
+    if (out.status !== 0)
+        throw new Error(`cluster.sh pause-api failed:\n${out.stdout}\n${out.stderr}`);
+}
+
+/** The local cluster, as its admin. */
+export function adminClient(): KubeClient {
+    return new KubeClient(loadKubeConfig(KUBECONFIG, "psk-local"), { retryWindowMs: 30_000 });
+}
+
+/** Which object to read: its API version, kind, name and (if namespaced) namespace. */
+export interface ObjectRef {
+    readonly apiVersion: string;
+    readonly kind: string;
+    readonly name: string;
+    readonly namespace?: string;
+}
+
+function objectApi(kube: KubeClient): k8s.KubernetesObjectApi {
+    return k8s.KubernetesObjectApi.makeApiClient(kube.kc);
+}
+
+/** Reads any object; undefined if it does not exist. */
+export async function getObject<T>(kube: KubeClient, ref: ObjectRef): Promise<T | undefined> {
+    try {
+        const spec = {
+            apiVersion: ref.apiVersion,
+            kind: ref.kind,
+            metadata: { name: ref.name, namespace: ref.namespace },
+        };
+        return (await objectApi(kube).read(spec)) as T;
+    } catch (err) {
+        if (httpStatus(err) === 404) return undefined;
+        throw err;
+    }
 }
 
 /** Replaces the verbs of a ClusterRole's first rule (to prove a verb is needed). */
@@ -158,20 +221,19 @@ export async function setClusterRoleVerbs(
     name: string,
     verbs: string[],
 ): Promise<void> {
-    const apiPath = `/apis/rbac.authorization.k8s.io/v1/clusterroles/${name}`;
-    const role = await getJson<{ rules: { verbs: string[] }[] }>(kube, apiPath);
-    if (!role) throw new Error(`no ClusterRole ${name}`);
+    const ref = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", name };
+    const role = await getObject<k8s.V1ClusterRole>(kube, ref);
+    if (!role?.rules) throw new Error(`no ClusterRole ${name}`);
     role.rules[0].verbs = verbs;
-    const { status, text } = await kube.request("PUT", apiPath, {}, role);
-    if (status !== 200) throw new Error(`PUT ${apiPath}: ${status} ${text}`);
+    await objectApi(kube).replace({ ...role, apiVersion: ref.apiVersion, kind: ref.kind });
 }
 
 export interface ObjectView {
     metadata: {
         name: string;
         labels?: Record<string, string>;
-        ownerReferences?: { uid: string }[];
-        deletionTimestamp?: string;
+        ownerReferences?: { uid: string; kind?: string; name?: string }[];
+        deletionTimestamp?: string | Date;
     };
     spec?: { serviceAccountName?: string };
     status?: { phase?: string };
@@ -181,14 +243,10 @@ export interface ObjectView {
 export async function list(
     kube: KubeClient,
     namespace: string,
-    kind: string,
+    kind: Resource,
     selector?: string,
 ): Promise<ObjectView[]> {
-    const out = await getJson<{ items: ObjectView[] }>(
-        kube,
-        `/api/v1/namespaces/${namespace}/${kind}${selector ? `?labelSelector=${encodeURIComponent(selector)}` : ""}`,
-    );
-    return out?.items ?? [];
+    return kube.list<ObjectView>(namespace, kind, selector);
 }
 
 /** Calls `probe` every second until `done` accepts its value or `boundMs` has passed; returns the last value. */

@@ -1,15 +1,18 @@
 /**
  * The end-to-end scenario on the local cluster (npm run e2e): the real Pulumi CLI, the
  * real Kubernetes API server, scheduler, kubelet and containerd, real Spark pods. Steps
- * run in order and share the stack; each asserts what it promises.
+ * run in the order they are numbered and share the stack; each asserts what it promises.
+ * Runs use the cluster submitter (a Kubernetes Job) unless a step says otherwise.
  */
-import { KubeClient } from "../jobrun/kube";
+import type { KubeClient } from "../jobrun/kube";
 import {
     ObjectView,
     Project,
     adminClient,
-    getJson,
+    getObject,
+    killGroup,
     list,
+    pauseApiServer,
     pollUntil,
     setClusterRoleVerbs,
 } from "./harness";
@@ -26,20 +29,29 @@ const ALL_VERBS = [
     "delete",
     "deletecollection",
 ];
+const SPARK4 = { image: "127.0.0.1:5000/spark-py:4.3.0", version: "4.3.0" };
+const SPARK35 = { image: "127.0.0.1:5000/spark-py:3.5.7", version: "3.5.7" };
 
-interface JobRuns {
-    pi: {
-        driverPod: string;
-        exitCode: number;
-        durationSeconds: number;
-        executorsStarted: number;
-        result: string;
-    };
+interface Run {
+    submitter: string;
+    runJob?: string;
+    cronJob?: string;
+    driverPod: string;
+    exitCode: number;
+    durationSeconds: number;
+    executorsStarted: number;
+    result: string;
+    attempts: number;
+}
+
+interface PodView extends ObjectView {
+    status?: { phase?: string; containerStatuses?: { state?: { running?: object } }[] };
 }
 
 let project: Project;
 let kube: KubeClient;
-let first: { driverPod: string; clusterRole: string; binding: string };
+let first: { driverPod: string; runJob: string; clusterRole: string; binding: string };
+let runId = 1;
 const timings: Record<string, number> = {};
 
 beforeAll(() => {
@@ -59,31 +71,90 @@ afterAll(() => {
     console.log(`e2e timings (s): ${JSON.stringify(timings)}`);
 });
 
-const runs = () => project.outputs().jobRuns as JobRuns;
-const drivers = async () =>
-    (await list(kube, NS, "pods", `${JOB},spark-role=driver`)).map((p) => p.metadata.name).sort();
+const pi = () => (project.outputs().jobRuns as Record<string, Run>).pi;
+const pods = (selector: string) => list(kube, NS, "pods", selector) as Promise<PodView[]>;
+const driversOf = async (job: string) =>
+    (await pods(`batch.kubernetes.io/job-name=${job}`)).map((p) => p.metadata.name).sort();
+const bumpRunId = () => project.set("jobs.pi.runId", String(++runId));
+/** Waits (bounded) until a pod of the selector has a running container; returns its name. */
+async function runningPod(selector: string, boundMs: number): Promise<string> {
+    const found = await pollUntil(
+        () => pods(selector),
+        (ps) => ps.some((p) => p.status?.containerStatuses?.some((c) => c.state?.running)),
+        boundMs,
+    );
+    const pod = found.find((p) => p.status?.containerStatuses?.some((c) => c.state?.running));
+    if (!pod) throw new Error(`no running pod matching ${selector} within ${boundMs / 1000}s`);
+    return pod.metadata.name;
+}
+/** Spark deletes its executors when the app ends; they may still be in their 30 s grace. */
+async function executorsGone(): Promise<PodView[]> {
+    return pollUntil(
+        () => pods(`${JOB},spark-role=executor`),
+        (ps) => ps.length === 0,
+        90_000,
+    );
+}
 
-test("1. pulumi up from nothing: image, RBAC, the pi job with >= 2 executors that really start", async () => {
+test("1. pulumi up from nothing: image, RBAC, and the pi job as a Kubernetes Job with >= 2 executors, progress shown live", async () => {
     const up = project.up();
     timings.upFromNothing = up.seconds;
     const outputs = project.outputs();
     expect(outputs.result).toMatch(/^Pi is roughly 3\.1\d*$/);
     expect(outputs.imageRef).toMatch(/^127\.0\.0\.1:5000\/pyspark-jobs@sha256:[a-f0-9]{64}$/);
-    const pi = (outputs.jobRuns as JobRuns).pi;
-    expect(pi.exitCode).toBe(0);
-    expect(pi.executorsStarted).toBeGreaterThanOrEqual(2);
+    const run = pi();
+    expect(run).toMatchObject({ submitter: "cluster", exitCode: 0, attempts: 1 });
+    expect(run.executorsStarted).toBeGreaterThanOrEqual(2);
     first = {
-        driverPod: pi.driverPod,
+        driverPod: run.driverPod,
+        runJob: String(run.runJob),
         clusterRole: String(outputs.clusterRole),
         binding: String(outputs.binding).split("/")[1],
     };
+    // Progress as it happened, in pulumi up's own output.
+    expect(up.output).toMatch(/\[jobrun\] attempt 1, driver pod pi-[a-z0-9]+-[a-z0-9]+: running/);
+    expect(up.output).toMatch(/\[jobrun\] executor pi-[a-z0-9-]+-exec-\d+: started/);
+    expect(up.output).toMatch(/\[jobrun\] job pi: succeeded in [0-9.]+s: Pi is roughly 3\.1/);
 
-    const sa = await getJson(kube, `/api/v1/namespaces/${NS}/serviceaccounts/spark-driver`);
-    expect(sa).toBeDefined();
-    const role = await getJson<{ rules: unknown[] }>(
-        kube,
-        `/apis/rbac.authorization.k8s.io/v1/clusterroles/${first.clusterRole}`,
-    );
+    // The run is a Job; its one pod is the driver, as the stack's ServiceAccount.
+    const job = await getObject<{ metadata: { uid: string } }>(kube, {
+        apiVersion: "batch/v1",
+        kind: "Job",
+        name: first.runJob,
+        namespace: NS,
+    });
+    expect(job).toBeDefined();
+    expect(await driversOf(first.runJob)).toEqual([run.driverPod]);
+    const driver = await getObject<PodView & { spec: { serviceAccountName: string } }>(kube, {
+        apiVersion: "v1",
+        kind: "Pod",
+        name: run.driverPod,
+        namespace: NS,
+    });
+    expect(driver?.spec.serviceAccountName).toBe("spark-driver");
+    expect(driver?.metadata.ownerReferences?.map((o) => [o.kind, o.name])).toEqual([
+        ["Job", first.runJob],
+    ]);
+    expect(driver?.metadata.labels).toMatchObject({
+        "pyspark-k8s/stack": "local",
+        "pyspark-k8s/job": "pi",
+        "spark-role": "driver",
+        "app.kubernetes.io/managed-by": "pulumi",
+    });
+
+    expect(
+        await getObject(kube, {
+            apiVersion: "v1",
+            kind: "ServiceAccount",
+            name: "spark-driver",
+            namespace: NS,
+        }),
+    ).toBeDefined();
+    const role = await getObject<{ rules: unknown[] }>(kube, {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        name: first.clusterRole,
+    });
     expect(role?.rules).toEqual([
         {
             apiGroups: [""],
@@ -91,29 +162,18 @@ test("1. pulumi up from nothing: image, RBAC, the pi job with >= 2 executors tha
             verbs: ALL_VERBS,
         },
     ]);
-    const binding = await getJson<{ subjects: unknown[] }>(
-        kube,
-        `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${first.binding}`,
-    );
+    const binding = await getObject<{ subjects: unknown[] }>(kube, {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRoleBinding",
+        name: first.binding,
+    });
     expect(binding?.subjects).toEqual([
         { kind: "ServiceAccount", name: "spark-driver", namespace: NS },
     ]);
 
-    // 7a. The driver runs as the stack's service account.
-    const driver = await getJson<ObjectView>(kube, `/api/v1/namespaces/${NS}/pods/${pi.driverPod}`);
-    expect(driver?.spec?.serviceAccountName).toBe("spark-driver");
-    expect(driver?.metadata.labels).toMatchObject({
-        "pyspark-k8s/stack": "local",
-        "pyspark-k8s/job": "pi",
-        "app.kubernetes.io/managed-by": "pulumi",
-    });
-    // With its full rules, Spark deletes its executors when the app ends; they may still be
-    // terminating (30 s grace) when the run is reported, so wait for them within a bound.
     const waitStarted = Date.now();
-    const executors = () => list(kube, NS, "pods", `${JOB},spark-role=executor`);
-    const left = await pollUntil(executors, (pods) => pods.length === 0, 90_000);
+    expect((await executorsGone()).map((p) => p.metadata.name)).toEqual([]);
     timings.executorsGoneAfterRun = (Date.now() - waitStarted) / 1000;
-    expect(left.map((p) => p.metadata.name)).toEqual([]);
 });
 
 test("2. an unchanged stack: preview --expect-no-changes passes and up runs no job", async () => {
@@ -122,44 +182,79 @@ test("2. an unchanged stack: preview --expect-no-changes passes and up runs no j
     expect(preview.code).toBe(0);
     const up = project.up();
     timings.noopUp = up.seconds;
-    expect(up.output).toMatch(/11 unchanged/);
-    expect(runs().pi.driverPod).toBe(first.driverPod);
-    expect(await drivers()).toEqual([first.driverPod]);
+    expect(up.output).toMatch(/12 unchanged/);
+    expect(pi().driverPod).toBe(first.driverPod);
+    expect(await driversOf(first.runJob)).toEqual([first.driverPod]);
 });
 
-test("3. a config change (executor count) re-runs the job, and the preview said so", async () => {
+test("3. refresh notices a run whose Job is gone, and the next up runs the job again", async () => {
+    await kube.delete(NS, "jobs", first.runJob);
+    await pollUntil(
+        () => pods(`batch.kubernetes.io/job-name=${first.runJob}`),
+        (ps) => ps.length === 0,
+        60_000,
+    );
+    const refresh = project.pulumi("refresh", "--yes", "--skip-preview");
+    expect(refresh.code).toBe(0);
+    expect(refresh.output).toMatch(/pyspark-k8s:RunResult.*pi-result.*deleted/);
+    const up = project.up();
+    expect(up.output).toMatch(/\[jobrun\] job pi: succeeded/);
+    expect(pi().runJob).toBe(first.runJob);
+    expect(pi().driverPod).not.toBe(first.driverPod);
+});
+
+test("4. a config change (executor count) re-runs the job, and the preview said so, field by field", async () => {
+    const before = pi();
     project.set("jobs.pi.executor.instances", "3");
     const preview = project.pulumi("preview", "--diff");
     expect(preview.code).toBe(0);
+    expect(preview.output).toMatch(/\+-kubernetes:batch\/v1:Job: \(replace\)/);
     expect(preview.output).toMatch(
-        /\+-pulumi-nodejs:dynamic\/pyspark-k8s:JobRun: \(replace\)\n.*\n.*JobRun::pi-run\]/,
+        /- \[\d+\]: "spark\.executor\.instances=2"\n\s+\+ \[\d+\]: "spark\.executor\.instances=3"|~ \[\d+\]: "spark\.executor\.instances=2" => "spark\.executor\.instances=3"/,
     );
-    expect(preview.output).toMatch(/~ spec *: \(json\)/);
-    expect(preview.output).toMatch(/~ instances *: 2 => 3/);
     const up = project.up();
     timings.rerunUp = up.seconds;
-    const pi = runs().pi;
-    expect(pi.driverPod).not.toBe(first.driverPod);
-    expect(pi.executorsStarted).toBeGreaterThanOrEqual(3);
-    // The previous run's pods were removed before the new run.
-    expect(await drivers()).toEqual([pi.driverPod]);
+    const run = pi();
+    expect(run.runJob).not.toBe(before.runJob);
+    expect(run.executorsStarted).toBeGreaterThanOrEqual(3);
+    // The previous run's Job and pods were removed before the new run.
+    expect(
+        await getObject(kube, {
+            apiVersion: "batch/v1",
+            kind: "Job",
+            name: String(before.runJob),
+            namespace: NS,
+        }),
+    ).toBeUndefined();
+    expect((await pods(`${JOB},spark-role=driver`)).map((p) => p.metadata.name)).toEqual([
+        run.driverPod,
+    ]);
 });
 
-test("4. a failing app fails pulumi up with the Python error, although spark-submit exits 0", async () => {
+test("5. a failing app fails pulumi up with the exit code and the Python error, and leaves nothing running", async () => {
     project.set("jobs.pi.args[0]", "-1");
     const up = project.pulumi("up", "--yes", "--skip-preview");
     expect(up.code).not.toBe(0);
     expect(up.output).toMatch(
-        /driver pod spark-local\/pi-[a-z0-9]+-driver failed with exit code 1 \(Error\)/,
+        /job pi: run spark-local\/pi-[a-z0-9]+ failed after 1 attempt \(BackoffLimitExceeded/,
+    );
+    expect(up.output).toMatch(
+        /driver pod spark-local\/pi-[a-z0-9]+-[a-z0-9]+: application failure: exit code 1 \(Error\)/,
     );
     expect(up.output).toContain(
         "python error: ValueError: PARTITIONS must be a positive integer, got '-1'",
     );
-    expect(up.output).toContain("spark-submit exit code: 0");
-    expect(await list(kube, NS, "pods", JOB)).toEqual([]);
+    expect(up.output).not.toMatch(/\n\s+at .*\.js:\d+/);
+    // The failed driver pod stays for its logs; nothing of the run still runs.
+    expect(await executorsGone()).toEqual([]);
+    expect(
+        (await pods(JOB)).filter(
+            (p) => p.status?.phase === "Running" || p.status?.phase === "Pending",
+        ),
+    ).toEqual([]);
 });
 
-test("5. a driver that cannot be scheduled fails within its bound, saying why", async () => {
+test("6. a driver that cannot be scheduled fails within its bound, saying why, and its Job is removed", async () => {
     project.set("jobs.pi.args[0]", "2");
     project.set("jobs.pi.driver.memory", "64g");
     project.set("jobs.pi.startTimeoutSeconds", "20");
@@ -169,14 +264,45 @@ test("5. a driver that cannot be scheduled fails within its bound, saying why", 
     expect(up.output).toMatch(
         /could not start within 20s: Unschedulable: 0\/1 nodes are available: 1 Insufficient memory/,
     );
-    // The bound plus the engine's and spark-submit's own start-up, not an endless wait.
+    // The bound plus the engine's start-up and the Job's creation, not an endless wait.
     expect(up.seconds).toBeLessThan(20 + 60);
-    expect(await list(kube, NS, "pods", JOB)).toEqual([]);
+    await pollUntil(
+        () => pods(JOB),
+        (ps) => ps.length === 0,
+        60_000,
+    );
+    expect(await pods(JOB)).toEqual([]);
 });
 
-test("7b. without deletecollection the driver cannot clean up: executors and its service stay behind", async () => {
+test("7. retries: an app that fails its first attempt passes with retries 1, and fails with retries 0", async () => {
     project.set("jobs.pi.driver.memory", "512m");
     project.set("jobs.pi.startTimeoutSeconds", "120");
+    project.set("jobs.pi.app", "jobs/flaky.py");
+    project.set("jobs.pi.args", "[]");
+    project.pulumi("config", "set", "--path", "pyspark-k8s:jobs.pi.args[0]", "--", "1");
+    project.set("jobs.pi.resultPattern", "flaky: succeeded on attempt [0-9]+");
+    project.set("jobs.pi.retries", "1");
+    const passing = project.up();
+    timings.retriedUp = passing.seconds;
+    expect(pi()).toMatchObject({ attempts: 2, result: "flaky: succeeded on attempt 2" });
+    expect(passing.output).toMatch(/attempt 1, driver pod .*: application failure: exit code 1/);
+    expect(await driversOf(String(pi().runJob))).toHaveLength(2);
+
+    project.set("jobs.pi.retries", "0");
+    bumpRunId();
+    const failing = project.pulumi("up", "--yes", "--skip-preview");
+    expect(failing.code).not.toBe(0);
+    expect(failing.output).toMatch(/failed after 1 attempt \(BackoffLimitExceeded/);
+    expect(failing.output).toContain(
+        "python error: InjectedFailure: attempt 1 fails on purpose (FAILING_ATTEMPTS=1)",
+    );
+});
+
+test("8. without deletecollection the driver cannot clean up: its executors stay behind", async () => {
+    project.set("jobs.pi.app", "jobs/pi.py");
+    project.set("jobs.pi.args", "[]");
+    project.pulumi("config", "set", "--path", "pyspark-k8s:jobs.pi.args[0]", "--", "2");
+    project.set("jobs.pi.resultPattern", "Pi is roughly [0-9.]+");
     await setClusterRoleVerbs(
         kube,
         first.clusterRole,
@@ -184,28 +310,171 @@ test("7b. without deletecollection the driver cannot clean up: executors and its
     );
     try {
         project.up();
-        const pi = runs().pi;
-        expect(pi.exitCode).toBe(0);
-        const leftovers = await list(kube, NS, "pods", `${JOB},spark-role=executor`);
+        const run = pi();
+        expect(run.exitCode).toBe(0);
+        const leftovers = await pods(`${JOB},spark-role=executor`);
         expect(leftovers.length).toBeGreaterThanOrEqual(3);
         // Not merely terminating: nothing asked for their deletion.
         expect(leftovers.filter((p) => p.metadata.deletionTimestamp)).toEqual([]);
-        const log = await kube.podLog(NS, pi.driverPod, "spark-kubernetes-driver", 5000);
+        const log = await kube.podLog(NS, run.driverPod, "spark-kubernetes-driver", 5000);
         expect(log).toMatch(
-            /Failure executing: DELETE at: https:\/\/kubernetes\.default\.svc\/api\/v1\/namespaces\/spark-local\/services\?labelSelector=spark-app-selector/,
+            /is forbidden: .*cannot deletecollection resource "(pods|configmaps|services)"/,
         );
-        expect(log).toMatch(/services is forbidden: .*cannot deletecollection resource "services"/);
     } finally {
         await setClusterRoleVerbs(kube, first.clusterRole, ALL_VERBS);
     }
 });
 
-test("6. pulumi destroy removes every pod, service, config map and PVC of the stack, and its RBAC", async () => {
+test("9. SIGKILL to pulumi up while the driver runs: the next up re-attaches to the same run; no second driver ever existed", async () => {
+    bumpRunId();
+    const started = project.start("up", "--yes", "--skip-preview");
+    const driver = await runningPod(
+        `${JOB},spark-role=driver,pyspark-k8s/run!=${String(pi().runJob)}`,
+        120_000,
+    );
+    killGroup(started);
+    await started.done;
+    const job = driver.replace(/-[a-z0-9]{5}$/, "");
+    // The file backend keeps the killed update's lock: `pulumi cancel` is the way out.
+    expect(project.pulumi("cancel", "--yes").code).toBe(0);
+    const again = project.up();
+    timings.reattachUp = again.seconds;
+    expect(again.output).toMatch(
+        new RegExp(`\\[jobrun\\] job pi: following run spark-local/${job}`),
+    );
+    expect(pi()).toMatchObject({ runJob: job, driverPod: driver, exitCode: 0 });
+    expect(await driversOf(job)).toEqual([driver]);
+});
+
+test("10. kube-apiserver stopped for 20 s while a run runs: the run completes and pulumi up succeeds", async () => {
+    bumpRunId();
+    project.pulumi("config", "set", "--path", "pyspark-k8s:jobs.pi.args[1]", "--", "30000000");
+    const started = project.start("up", "--yes", "--skip-preview");
+    await pollUntil(
+        () => pods(`${JOB},spark-role=executor`),
+        (ps) =>
+            ps.filter((p) => p.status?.containerStatuses?.some((c) => c.state?.running)).length >=
+            3,
+        180_000,
+    );
+    pauseApiServer(20);
+    const up = await started.done;
+    timings.upThroughApiBlink = up.seconds;
+    expect(up.code).toBe(0);
+    expect(up.output).toMatch(/ECONNREFUSED.*; retrying/);
+    expect(pi().result).toMatch(/^Pi is roughly 3\.1/);
+});
+
+test("11. kube-apiserver down for longer than the retry window: a clear failure; the next up re-attaches", async () => {
+    bumpRunId();
+    project.set("cluster.apiRetrySeconds", "10");
+    const started = project.start("up", "--yes", "--skip-preview");
+    await runningPod(`${JOB},spark-role=executor`, 180_000);
+    pauseApiServer(40);
+    const up = await started.done;
+    expect(up.code).not.toBe(0);
+    expect(up.output).toMatch(
+        /job pi: lost the Kubernetes API: .* at https:\/\/127\.0\.0\.1:6443: no answer for 1\d s \(last error: .*ECONNREFUSED/,
+    );
+    expect(up.output).toMatch(
+        /Still in the cluster: the run's Job spark-local\/pi-[a-z0-9]+ and its pods keep running without the deployer/,
+    );
+    expect(up.output).toMatch(
+        /Cleanup: the next `pulumi up` or `pulumi refresh` re-attaches to this same run/,
+    );
+    expect(up.output).not.toMatch(/\n\s+at .*\.js:\d+/);
+    project.set("cluster.apiRetrySeconds", "120");
+    const again = project.up();
+    expect(again.output).toMatch(/\[jobrun\] job pi: succeeded/);
+    project.pulumi("config", "set", "--path", "pyspark-k8s:jobs.pi.args[1]", "--", "200000");
+});
+
+test("12. the pi job on the Spark 4 image", async () => {
+    project.set("image.baseImage", SPARK4.image);
+    project.set("image.sparkVersion", SPARK4.version);
+    const up = project.up();
+    timings.spark4Up = up.seconds;
+    const run = pi();
+    expect(run.result).toMatch(/^Pi is roughly 3\.1/);
+    const log = await kube.podLog(NS, run.driverPod, "spark-kubernetes-driver", 5000);
+    expect(log).toMatch(
+        new RegExp(`Running Spark version ${SPARK4.version.replace(/\./g, "\\.")}`),
+    );
+});
+
+test("13. submitter local: spark-submit from the deployer, refused when its Spark is not the image's", () => {
+    project.set("jobs.pi.submitter", "local");
+    // The image is Spark 4, the deployer's spark-submit is 3.5.7: refused before anything runs.
+    const refused = project.pulumi("up", "--yes", "--skip-preview");
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toMatch(
+        /submitter 'local' needs spark-submit 4\.3\.0 \(image\.sparkVersion\), but spark-submit on this machine is 3\.5\.7/,
+    );
+
+    project.set("image.baseImage", SPARK35.image);
+    project.set("image.sparkVersion", SPARK35.version);
+    const up = project.up();
+    timings.localSubmitterUp = up.seconds;
+    const run = pi();
+    expect(run).toMatchObject({ submitter: "local", exitCode: 0 });
+    expect(run.driverPod).toMatch(/^pi-[a-z0-9]+-driver$/);
+    expect(run.result).toMatch(/^Pi is roughly 3\.1/);
+    expect(run.executorsStarted).toBeGreaterThanOrEqual(2);
+});
+
+test("14. a */1 schedule: a CronJob and no run during up; a successful run within 3 minutes", async () => {
+    project.set("jobs.pi.submitter", "cluster");
+    project.pulumi("config", "set", "--path", "pyspark-k8s:jobs.pi.schedule", "--", "*/1 * * * *");
+    const up = project.up();
+    expect(up.output).not.toMatch(/\[jobrun\]/);
+    const record = pi();
+    expect(record.cronJob).toMatch(/^pi-[a-z0-9]+$/);
+    const cronJob = await getObject<{ metadata: { uid: string } }>(kube, {
+        apiVersion: "batch/v1",
+        kind: "CronJob",
+        name: String(record.cronJob),
+        namespace: NS,
+    });
+    expect(cronJob).toBeDefined();
+    const waitStarted = Date.now();
+    const complete = await pollUntil(
+        async () =>
+            (
+                await kube.list<{
+                    metadata: { ownerReferences?: { uid: string }[] };
+                    status?: { succeeded?: number };
+                }>(NS, "jobs", JOB)
+            ).filter(
+                (j) =>
+                    j.metadata.ownerReferences?.some((o) => o.uid === cronJob?.metadata.uid) &&
+                    (j.status?.succeeded ?? 0) > 0,
+            ),
+        (jobs) => jobs.length > 0,
+        180_000,
+    );
+    timings.scheduledRunWithin = (Date.now() - waitStarted) / 1000;
+    expect(complete.length).toBeGreaterThan(0);
+});
+
+test("15. pulumi destroy removes every Job, CronJob, pod, service, config map and PVC of the stack, and its RBAC", async () => {
     const destroy = project.pulumi("destroy", "--yes", "--skip-preview");
     timings.destroy = destroy.seconds;
     expect(destroy.code).toBe(0);
-    for (const kind of ["pods", "services", "configmaps", "persistentvolumeclaims"]) {
-        expect(await list(kube, NS, kind, "pyspark-k8s/stack=local")).toEqual([]);
+    for (const kind of [
+        "jobs",
+        "cronjobs",
+        "pods",
+        "services",
+        "configmaps",
+        "persistentvolumeclaims",
+    ] as const) {
+        expect(
+            await pollUntil(
+                () => list(kube, NS, kind, "pyspark-k8s/stack=local"),
+                (l) => l.length === 0,
+                60_000,
+            ),
+        ).toEqual([]);
         // Spark's own objects carry only its labels: none owned by anything of ours remains.
         const left = (await list(kube, NS, kind)).filter(
             (o) => o.metadata.name !== "kube-root-ca.crt",
@@ -213,17 +482,27 @@ test("6. pulumi destroy removes every pod, service, config map and PVC of the st
         expect(left).toEqual([]);
     }
     expect(
-        await getJson(kube, `/api/v1/namespaces/${NS}/serviceaccounts/spark-driver`),
+        await getObject(kube, {
+            apiVersion: "v1",
+            kind: "ServiceAccount",
+            name: "spark-driver",
+            namespace: NS,
+        }),
     ).toBeUndefined();
     expect(
-        await getJson(kube, `/apis/rbac.authorization.k8s.io/v1/clusterroles/${first.clusterRole}`),
+        await getObject(kube, {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRole",
+            name: first.clusterRole,
+        }),
     ).toBeUndefined();
     expect(
-        await getJson(
-            kube,
-            `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${first.binding}`,
-        ),
+        await getObject(kube, {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRoleBinding",
+            name: first.binding,
+        }),
     ).toBeUndefined();
-    const ns = await getJson<ObjectView>(kube, `/api/v1/namespaces/${NS}`);
+    const ns = await getObject<ObjectView>(kube, { apiVersion: "v1", kind: "Namespace", name: NS });
     expect(ns === undefined || ns.status?.phase === "Terminating").toBe(true);
 });

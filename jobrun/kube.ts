@@ -1,15 +1,14 @@
 /**
- * A small Kubernetes REST client for the job runner: just the calls it needs, with
- * the credentials of a kubeconfig context (client certificates, bearer tokens,
- * token files or exec credential plugins).
+ * The Kubernetes calls the job runner makes, on the official client
+ * (`@kubernetes/client-node`): kubeconfig loading and every auth method it supports
+ * (exec-plugin credentials are run again when they expire), watches, logs. Every call
+ * rides out a blinking API server: transient errors are retried with backoff for a
+ * bounded window (see lib/retry.ts).
  */
-import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as http from "http";
-import * as https from "https";
+import * as k8s from "@kubernetes/client-node";
 import * as os from "os";
 import * as path from "path";
-import { ClusterEndpoint, resolveEndpoint } from "../lib/kubeconfig";
+import { RetryClock, describeError, httpStatus, networkCode, withRetry } from "../lib/retry";
 
 /** Expands a leading `~` and falls back to $KUBECONFIG, then ~/.kube/config. */
 export function kubeconfigPath(configured?: string): string {
@@ -20,233 +19,268 @@ export function kubeconfigPath(configured?: string): string {
     return chosen.startsWith("~") ? path.join(os.homedir(), chosen.slice(1)) : chosen;
 }
 
-/** Loads and resolves a kubeconfig context from disk. */
-export function loadEndpoint(
-    kubeconfig: string | undefined,
-    context: string | undefined,
-): ClusterEndpoint {
+/** Loads a kubeconfig file and selects a context (default: its current one). */
+export function loadKubeConfig(kubeconfig?: string, context?: string): k8s.KubeConfig {
     const file = kubeconfigPath(kubeconfig);
-    let text: string;
+    const kc = new k8s.KubeConfig();
     try {
-        text = fs.readFileSync(file, "utf8");
+        kc.loadFromFile(file);
     } catch (err) {
-        throw new Error(`cannot read kubeconfig ${file}: ${(err as Error).message}`);
+        throw new Error(`cannot read kubeconfig ${file}: ${describeError(err)}`);
     }
-    const endpoint = resolveEndpoint(text, context, file);
-    const dir = path.dirname(file);
-    const abs = (p: string | undefined) =>
-        p === undefined || path.isAbsolute(p) ? p : path.join(dir, p);
+    if (context !== undefined) {
+        if (!kc.getContextObject(context)) {
+            const has = kc.getContexts().map((c) => c.name);
+            throw new Error(
+                `kubeconfig ${file}: no context named '${context}' (has: ${has.join(", ")})`,
+            );
+        }
+        kc.setCurrentContext(context);
+    }
+    if (!kc.getCurrentCluster())
+        throw new Error(`kubeconfig ${file}: its context names no cluster`);
+    return kc;
+}
+
+/** The namespaced resources the runner reads, deletes and watches. */
+export type Resource =
+    "pods" | "services" | "configmaps" | "persistentvolumeclaims" | "jobs" | "cronjobs" | "events";
+
+/** Calls of one resource on the typed APIs. */
+interface ResourceCalls {
+    read(name: string, namespace: string): Promise<unknown>;
+    list(namespace: string, labelSelector?: string, fieldSelector?: string): Promise<unknown>;
+    remove(name: string, namespace: string, body: k8s.V1DeleteOptions): Promise<unknown>;
+    readonly apiPath: string;
+}
+
+function resourceCalls(kc: k8s.KubeConfig): Record<Resource, ResourceCalls> {
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const batch = kc.makeApiClient(k8s.BatchV1Api);
     return {
-        ...endpoint,
-        caFile: abs(endpoint.caFile),
-        clientCertFile: abs(endpoint.clientCertFile),
-        clientKeyFile: abs(endpoint.clientKeyFile),
-        tokenFile: abs(endpoint.tokenFile),
-    };
-}
-
-/** A failed API call: carries the HTTP status and the server's message. */
-export class KubeError extends Error {
-    constructor(
-        readonly status: number,
-        message: string,
-    ) {
-        super(message);
-        this.name = "KubeError";
-    }
-}
-
-interface Credentials {
-    ca?: Buffer;
-    cert?: Buffer;
-    key?: Buffer;
-    token?: string;
-}
-
-function credentials(endpoint: ClusterEndpoint): Credentials {
-    const fromData = (data?: string) => (data ? Buffer.from(data, "base64") : undefined);
-    const fromFile = (file?: string) => (file ? fs.readFileSync(file) : undefined);
-    const creds: Credentials = {
-        ca: fromData(endpoint.caData) ?? fromFile(endpoint.caFile),
-        cert: fromData(endpoint.clientCertData) ?? fromFile(endpoint.clientCertFile),
-        key: fromData(endpoint.clientKeyData) ?? fromFile(endpoint.clientKeyFile),
-        token:
-            endpoint.token ??
-            (endpoint.tokenFile ? fs.readFileSync(endpoint.tokenFile, "utf8").trim() : undefined),
-    };
-    if (endpoint.exec && !creds.token && !creds.cert) {
-        const out = execFileSync(endpoint.exec.command, [...endpoint.exec.args], {
-            env: {
-                ...process.env,
-                ...endpoint.exec.env,
-                KUBERNETES_EXEC_INFO: JSON.stringify({
-                    apiVersion: endpoint.exec.apiVersion,
-                    kind: "ExecCredential",
-                    spec: { interactive: false },
+        pods: {
+            apiPath: "/api/v1",
+            read: (name, namespace) => core.readNamespacedPod({ name, namespace }),
+            list: (namespace, labelSelector, fieldSelector) =>
+                core.listNamespacedPod({ namespace, labelSelector, fieldSelector }),
+            remove: (name, namespace, body) => core.deleteNamespacedPod({ name, namespace, body }),
+        },
+        services: {
+            apiPath: "/api/v1",
+            read: (name, namespace) => core.readNamespacedService({ name, namespace }),
+            list: (namespace, labelSelector, fieldSelector) =>
+                core.listNamespacedService({ namespace, labelSelector, fieldSelector }),
+            remove: (name, namespace, body) =>
+                core.deleteNamespacedService({ name, namespace, body }),
+        },
+        configmaps: {
+            apiPath: "/api/v1",
+            read: (name, namespace) => core.readNamespacedConfigMap({ name, namespace }),
+            list: (namespace, labelSelector, fieldSelector) =>
+                core.listNamespacedConfigMap({ namespace, labelSelector, fieldSelector }),
+            remove: (name, namespace, body) =>
+                core.deleteNamespacedConfigMap({ name, namespace, body }),
+        },
+        persistentvolumeclaims: {
+            apiPath: "/api/v1",
+            read: (name, namespace) =>
+                core.readNamespacedPersistentVolumeClaim({ name, namespace }),
+            list: (namespace, labelSelector, fieldSelector) =>
+                core.listNamespacedPersistentVolumeClaim({
+                    namespace,
+                    labelSelector,
+                    fieldSelector,
                 }),
-            },
-            encoding: "utf8",
-            stdio: ["ignore", "pipe", "inherit"],
-        });
-        const status =
-            (
-                JSON.parse(out) as {
-                    status?: {
-                        token?: string;
-                        clientCertificateData?: string;
-                        clientKeyData?: string;
-                    };
-                }
-            ).status ?? {};
-        creds.token = status.token;
-        if (status.clientCertificateData) creds.cert = Buffer.from(status.clientCertificateData);
-        if (status.clientKeyData) creds.key = Buffer.from(status.clientKeyData);
-    }
-    return creds;
+            remove: (name, namespace, body) =>
+                core.deleteNamespacedPersistentVolumeClaim({ name, namespace, body }),
+        },
+        jobs: {
+            apiPath: "/apis/batch/v1",
+            read: (name, namespace) => batch.readNamespacedJob({ name, namespace }),
+            list: (namespace, labelSelector, fieldSelector) =>
+                batch.listNamespacedJob({ namespace, labelSelector, fieldSelector }),
+            remove: (name, namespace, body) => batch.deleteNamespacedJob({ name, namespace, body }),
+        },
+        events: {
+            apiPath: "/api/v1",
+            read: (name, namespace) => core.readNamespacedEvent({ name, namespace }),
+            list: (namespace, labelSelector, fieldSelector) =>
+                core.listNamespacedEvent({ namespace, labelSelector, fieldSelector }),
+            remove: (name, namespace, body) =>
+                core.deleteNamespacedEvent({ name, namespace, body }),
+        },
+        cronjobs: {
+            apiPath: "/apis/batch/v1",
+            read: (name, namespace) => batch.readNamespacedCronJob({ name, namespace }),
+            list: (namespace, labelSelector, fieldSelector) =>
+                batch.listNamespacedCronJob({ namespace, labelSelector, fieldSelector }),
+            remove: (name, namespace, body) =>
+                batch.deleteNamespacedCronJob({ name, namespace, body }),
+        },
+    };
 }
 
-/** Minimal typed access to the core/v1 API of one namespace. */
+/** A list and the resource version to watch it from. */
+export interface Listed<T> {
+    readonly items: T[];
+    readonly resourceVersion: string;
+}
+
+/** What to watch: a resource of a namespace, by label or field selector. */
+export interface WatchTarget {
+    readonly resource: Resource;
+    readonly namespace: string;
+    readonly labelSelector?: string;
+    readonly fieldSelector?: string;
+    readonly resourceVersion: string;
+}
+
+/** Options of a {@link KubeClient}. */
+export interface KubeClientOptions {
+    /** How long transient API errors are retried before a call fails; default 120 s. */
+    readonly retryWindowMs?: number;
+    /** Told about each retried failure. */
+    readonly onRetry?: (what: string, error: string) => void;
+    readonly clock?: RetryClock;
+}
+
+const realClock: RetryClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/**
+ * Namespaced reads, lists, deletes, logs and watches, each retried through transient
+ * API errors. Objects come back as the client deserializes them (timestamps as Dates).
+ */
 export class KubeClient {
-    private readonly base: URL;
-    private readonly creds: Credentials;
-    private readonly agent: http.Agent;
+    /** The API server's URL. */
+    readonly server: string;
+    private readonly calls: Record<Resource, ResourceCalls>;
+    private readonly core: k8s.CoreV1Api;
+    private readonly retryWindowMs: number;
 
-    constructor(private readonly endpoint: ClusterEndpoint) {
-        this.base = new URL(endpoint.server);
-        this.creds = credentials(endpoint);
-        this.agent =
-            this.base.protocol === "https:"
-                ? new https.Agent({
-                      ca: this.creds.ca,
-                      cert: this.creds.cert,
-                      key: this.creds.key,
-                      rejectUnauthorized: !endpoint.insecureSkipTlsVerify,
-                      keepAlive: true,
-                  })
-                : new http.Agent({ keepAlive: true });
+    constructor(
+        readonly kc: k8s.KubeConfig,
+        private readonly options: KubeClientOptions = {},
+    ) {
+        this.server = kc.getCurrentCluster()?.server ?? "(unknown server)";
+        this.calls = resourceCalls(kc);
+        this.core = kc.makeApiClient(k8s.CoreV1Api);
+        this.retryWindowMs = options.retryWindowMs ?? 120_000;
     }
 
-    /** Sends one request; resolves with the parsed JSON (or text) body. */
-    async request(
-        method: string,
-        apiPath: string,
-        query: Record<string, string | number | undefined> = {},
-        body?: unknown,
-    ): Promise<{ status: number; text: string }> {
-        const url = new URL(apiPath, this.base);
-        for (const [key, value] of Object.entries(query))
-            if (value !== undefined) url.searchParams.set(key, String(value));
-        const headers: Record<string, string> = { Accept: "application/json" };
-        if (this.creds.token) headers.Authorization = `Bearer ${this.creds.token}`;
-        const payload = body === undefined ? undefined : JSON.stringify(body);
-        if (payload) {
-            headers["Content-Type"] = "application/json";
-            headers["Content-Length"] = String(Buffer.byteLength(payload));
-        }
-        const lib = url.protocol === "https:" ? https : http;
-        return new Promise((resolve, reject) => {
-            const req = lib.request(
-                url,
-                { method, headers, agent: this.agent, timeout: 30_000 },
-                (res) => {
-                    const chunks: Buffer[] = [];
-                    res.on("data", (chunk: Buffer) => chunks.push(chunk));
-                    res.on("end", () =>
-                        resolve({
-                            status: res.statusCode ?? 0,
-                            text: Buffer.concat(chunks).toString("utf8"),
-                        }),
-                    );
-                    res.on("error", reject);
-                },
-            );
-            req.on("timeout", () =>
-                req.destroy(
-                    new Error(
-                        `${method} ${url.pathname}: no answer from ${this.endpoint.server} within 30 s`,
+    private retry<T>(what: string, call: () => Promise<T>): Promise<T> {
+        return withRetry(
+            `${what} at ${this.server}`,
+            call,
+            {
+                windowMs: this.retryWindowMs,
+                onRetry: (err, _attempt, elapsedMs) =>
+                    this.options.onRetry?.(
+                        what,
+                        `${networkCode(err) ?? describeError(err)} (for ${Math.round(elapsedMs / 1000)} s)`,
                     ),
-                ),
-            );
-            req.on("error", reject);
-            req.end(payload);
-        });
+            },
+            this.options.clock ?? realClock,
+        );
     }
 
-    private async json<T>(
-        method: string,
-        apiPath: string,
-        query: Record<string, string | number | undefined> = {},
-        body?: unknown,
-        allow404 = false,
-    ): Promise<T | undefined> {
-        const { status, text } = await this.request(method, apiPath, query, body);
-        if (status === 404 && allow404) return undefined;
-        if (status < 200 || status >= 300) {
-            let message = text;
-            try {
-                message = (JSON.parse(text) as { message?: string }).message ?? text;
-            } catch {
-                /* not JSON */
-            }
-            throw new KubeError(status, `${method} ${apiPath} failed (${status}): ${message}`);
+    /** One object; undefined if it does not exist. */
+    async get<T>(namespace: string, resource: Resource, name: string): Promise<T | undefined> {
+        try {
+            return (await this.retry(`GET ${resource} ${namespace}/${name}`, () =>
+                this.calls[resource].read(name, namespace),
+            )) as T;
+        } catch (err) {
+            if (httpStatus(err) === 404) return undefined;
+            throw err;
         }
-        return text ? (JSON.parse(text) as T) : undefined;
     }
 
-    /** GETs one object; undefined if it does not exist. */
-    get<T>(namespace: string, resource: string, name: string): Promise<T | undefined> {
-        return this.json<T>(
-            "GET",
-            `/api/v1/namespaces/${namespace}/${resource}/${name}`,
-            {},
-            undefined,
-            true,
-        );
+    /** Objects of a resource, by label and field selector, with the list's resource version. */
+    async listVersioned<T>(
+        namespace: string,
+        resource: Resource,
+        labelSelector?: string,
+        fieldSelector?: string,
+    ): Promise<Listed<T>> {
+        const list = (await this.retry(`LIST ${resource} in ${namespace}`, () =>
+            this.calls[resource].list(namespace, labelSelector, fieldSelector),
+        )) as { items: T[]; metadata?: { resourceVersion?: string } };
+        return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? "" };
     }
 
-    /** Lists objects of a resource, optionally by label selector. */
-    async list<T>(namespace: string, resource: string, labelSelector?: string): Promise<T[]> {
-        const out = await this.json<{ items?: T[] }>(
-            "GET",
-            `/api/v1/namespaces/${namespace}/${resource}`,
-            { labelSelector },
-        );
-        return out?.items ?? [];
+    /** Objects of a resource, optionally by label selector. */
+    async list<T>(namespace: string, resource: Resource, labelSelector?: string): Promise<T[]> {
+        return (await this.listVersioned<T>(namespace, resource, labelSelector)).items;
     }
 
-    /** The last lines of a container's log; empty if the pod or log is gone. */
+    /** The last lines of a container's log; empty if the pod or its log is gone. */
     async podLog(
         namespace: string,
         pod: string,
         container: string | undefined,
         tailLines: number,
     ): Promise<string> {
-        const { status, text } = await this.request(
-            "GET",
-            `/api/v1/namespaces/${namespace}/pods/${pod}/log`,
-            { container, tailLines },
-        );
-        return status === 200 ? text : "";
+        try {
+            return await this.retry(`GET log of ${namespace}/${pod}`, () =>
+                this.core.readNamespacedPodLog({ name: pod, namespace, container, tailLines }),
+            );
+        } catch (err) {
+            const status = httpStatus(err);
+            if (status === 404 || status === 400) return "";
+            throw err;
+        }
     }
 
-    /** Deletes one object (missing is fine); background propagation. */
+    /** Deletes one object (missing is fine), its dependents in the background. */
     async delete(
         namespace: string,
-        resource: string,
+        resource: Resource,
         name: string,
         gracePeriodSeconds?: number,
     ): Promise<void> {
-        await this.json(
-            "DELETE",
-            `/api/v1/namespaces/${namespace}/${resource}/${name}`,
-            {},
-            {
-                kind: "DeleteOptions",
-                apiVersion: "v1",
-                propagationPolicy: "Background",
-                gracePeriodSeconds,
-            },
-            true,
-        );
+        try {
+            await this.retry(`DELETE ${resource} ${namespace}/${name}`, () =>
+                this.calls[resource].remove(name, namespace, {
+                    propagationPolicy: "Background",
+                    gracePeriodSeconds,
+                }),
+            );
+        } catch (err) {
+            if (httpStatus(err) !== 404) throw err;
+        }
+    }
+
+    /**
+     * Resolves when any of the targets changes after its resource version, when
+     * `timeoutMs` has passed, or when a watch ends or fails (the caller lists again,
+     * which is where errors are retried). Watches, not polls: it returns at once on news.
+     */
+    async waitForChange(targets: readonly WatchTarget[], timeoutMs: number): Promise<void> {
+        const watch = new k8s.Watch(this.kc);
+        const controllers: AbortController[] = [];
+        await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, timeoutMs);
+            const done = () => {
+                clearTimeout(timer);
+                resolve();
+            };
+            for (const t of targets) {
+                const apiPath = `${this.calls[t.resource].apiPath}/namespaces/${t.namespace}/${t.resource}`;
+                const query = {
+                    labelSelector: t.labelSelector,
+                    fieldSelector: t.fieldSelector,
+                    resourceVersion: t.resourceVersion || undefined,
+                    allowWatchBookmarks: false,
+                };
+                watch
+                    .watch(apiPath, query, (phase) => phase !== "BOOKMARK" && done(), done)
+                    .then((controller) => controllers.push(controller), done);
+            }
+        });
+        // A watch that failed to start may still be connecting: give it a moment, then abort all.
+        for (const controller of controllers) controller.abort();
     }
 }

@@ -130,6 +130,8 @@ export const RESERVED_SPARK_CONF: Record<string, string> = {
     "spark.kubernetes.driver.pod.name": "(generated per run)",
     "spark.kubernetes.executor.podNamePrefix": "(generated per run)",
     "spark.kubernetes.context": "cluster.context",
+    "spark.driver.host": "(the driver pod's IP, cluster submitter)",
+    "spark.driver.bindAddress": "(set by the program, cluster submitter)",
     "spark.kubernetes.submission.waitAppCompletion": "(managed by the job runner)",
     "spark.executor.instances": "jobs.<name>.executor.instances",
     "spark.dynamicAllocation.enabled": "jobs.<name>.dynamicAllocation",
@@ -138,6 +140,40 @@ export const RESERVED_SPARK_CONF: Record<string, string> = {
     "spark.executor.cores": "jobs.<name>.executor.cores",
     "spark.executor.memory": "jobs.<name>.executor.memory",
 };
+
+/** Five cron fields, or a macro such as @daily (what a CronJob accepts). */
+const CRON = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$/;
+
+/** A scheduled job's CronJob settings. */
+const scheduleSchema = z.strictObject({
+    /** Cron expression, e.g. `0 3 * * *` (03:00 every day). */
+    cron: z
+        .string()
+        .trim()
+        .regex(
+            CRON,
+            'must be a cron expression of five fields (e.g. "0 3 * * *") or a macro such as @daily',
+        ),
+    /** IANA time zone of the cron expression, e.g. `Europe/Paris`; default the controller's (UTC). */
+    timeZone: z
+        .string()
+        .regex(
+            /^[A-Za-z]+(\/[A-Za-z0-9_+-]+)*$/,
+            "must be an IANA time zone name, e.g. Europe/Paris",
+        )
+        .optional(),
+    /** `Forbid` (default: skip a run while the previous one runs), `Allow` or `Replace`. */
+    concurrencyPolicy: z
+        .enum(["Forbid", "Allow", "Replace"], { error: "must be Forbid, Allow or Replace" })
+        .default("Forbid"),
+    /** Finished runs kept (Jobs and their driver pods), for logs. */
+    successfulRunsHistoryLimit: z.number().int().min(0).max(100).default(3),
+    failedRunsHistoryLimit: z.number().int().min(0).max(100).default(3),
+    /** A run that could not start within this many seconds of its time is skipped. */
+    startingDeadlineSeconds: z.number().int().min(10).optional(),
+    /** Keep the CronJob but start no runs. */
+    suspend: z.boolean().default(false),
+});
 
 const jobSchema = z
     .strictObject({
@@ -245,8 +281,51 @@ const jobSchema = z
             .union([z.string().min(1), z.number()])
             .transform(String)
             .default("1"),
+        /**
+         * Who runs spark-submit: `cluster` (a Kubernetes Job in the job's own image; the
+         * deployer needs only Node and Pulumi) or `local` (spark-submit in cluster deploy
+         * mode from the machine running `pulumi up`, which then needs Java and Spark).
+         */
+        submitter: z
+            .enum(["cluster", "local"], {
+                error: "must be 'cluster' (a Kubernetes Job runs spark-submit) or 'local' (spark-submit from the deployer)",
+            })
+            .default("cluster"),
+        /** Failed attempts of the application retried before the run fails (cluster submitter). */
+        retries: z
+            .number()
+            .int("must be a whole number")
+            .min(0, "must be at least 0")
+            .max(20, "must be at most 20")
+            .default(0),
+        /**
+         * Run on a schedule instead of during `pulumi up`: a cron expression, or the
+         * CronJob's settings (cluster submitter only).
+         */
+        schedule: z
+            .union([z.string(), scheduleSchema], {
+                error: 'must be a cron expression (e.g. "0 3 * * *") or an object with cron and the CronJob\'s settings',
+            })
+            .transform((value) =>
+                scheduleSchema.parse(typeof value === "string" ? { cron: value } : value),
+            )
+            .optional(),
     })
     .superRefine((job, ctx) => {
+        if (job.submitter === "local" && job.schedule !== undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["schedule"],
+                message: "needs submitter 'cluster': a schedule runs as a CronJob in the cluster",
+            });
+        }
+        if (job.submitter === "local" && job.retries > 0) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["retries"],
+                message: "needs submitter 'cluster': retries are the Kubernetes Job's backoffLimit",
+            });
+        }
         const dyn = job.dynamicAllocation;
         if (dyn.enabled && dyn.minExecutors > dyn.maxExecutors) {
             ctx.addIssue({
@@ -266,6 +345,11 @@ const jobSchema = z
             });
         }
     });
+
+/** A Spark release, e.g. 4.1.1 or 3.5.7. */
+const sparkVersion = z
+    .string()
+    .regex(/^[34]\.[0-9]+\.[0-9]+$/, "must be a Spark release such as 4.1.1 or 3.5.7");
 
 /** What every image build needs, whichever builder runs it. */
 const imageBuildFields = {
@@ -288,6 +372,8 @@ const imageBuildFields = {
         )
         .default("latest"),
     baseImage: z.string().min(1).default(DEFAULT_BASE_IMAGE),
+    /** The Spark version of the base image; the local submitter checks its spark-submit against it. */
+    sparkVersion: sparkVersion.optional(),
     context: z.string().min(1).default("app"),
     dockerfile: z.string().min(1).default("app/Dockerfile"),
     platform: z.string().default("linux/amd64"),
@@ -303,6 +389,7 @@ const imageSchema = z.discriminatedUnion(
         z.strictObject({
             /** Use an image that already exists; build nothing. */
             mode: z.literal("existing"),
+            sparkVersion: sparkVersion.optional(),
             ref: z
                 .string({
                     error: "is required: the image reference pinned by digest, e.g. registry/repo@sha256:...",
@@ -333,6 +420,16 @@ const stackSchema = z.strictObject({
                     "must be k8s://https://<host>:<port> (the port is required)",
                 )
                 .optional(),
+            /**
+             * How long the runner keeps retrying a Kubernetes API that does not answer
+             * (connection refused or reset, timeouts, 429, 5xx) before it gives up.
+             */
+            apiRetrySeconds: z
+                .number()
+                .int()
+                .min(5, "must be at least 5")
+                .max(3600, "must be at most 3600")
+                .default(120),
             /** Schedulable capacity, to check that every pod of a job fits at once. */
             capacity: z
                 .strictObject({
@@ -343,7 +440,7 @@ const stackSchema = z.strictObject({
                 })
                 .optional(),
         })
-        .default({}),
+        .prefault({}),
     namespace: dns1123Label("namespace").default("spark-jobs"),
     createNamespace: z.boolean().default(true),
     rbac: z
@@ -474,6 +571,7 @@ export function validateStackConfig(raw: Record<string, unknown>, stackName?: st
     if (problems.length === 0 && parsed.success) {
         problems.push(...capacityProblems(parsed.data));
         problems.push(...credentialProblems(parsed.data));
+        problems.push(...sparkVersionProblems(parsed.data));
     }
     if (problems.length > 0) throw new ConfigError(problems, stackName);
     return parsed.data as StackConfig;
@@ -484,11 +582,22 @@ function allowedKeysAt(path: readonly PropertyKey[]): string[] | undefined {
     if (path.length === 0) return [...KNOWN_KEYS];
     const top = String(path[0]);
     if (path.length === 1 && top === "cluster")
-        return ["kubeconfig", "context", "master", "capacity"];
+        return ["kubeconfig", "context", "master", "apiRetrySeconds", "capacity"];
     if (path.length === 1 && top === "rbac") return ["serviceAccountName", "binding"];
     if (path.length === 2 && top === "cluster" && path[1] === "capacity") return ["cpu", "memory"];
     if (path.length === 2 && top === "jobs") return Object.keys(jobSchema.shape);
     return undefined;
+}
+
+/** The local submitter checks the deployer's spark-submit against the image's Spark. */
+function sparkVersionProblems(config: StackConfig): ConfigProblem[] {
+    if (config.image.sparkVersion !== undefined) return [];
+    return Object.entries(config.jobs)
+        .filter(([, job]) => job.submitter === "local")
+        .map(([name]) => ({
+            key: keyOf(["image", "sparkVersion"]),
+            message: `is required by job '${name}' (submitter 'local'): the deployer's spark-submit must match the image's Spark, and this says which that is (e.g. 3.5.7)`,
+        }));
 }
 
 function credentialProblems(config: StackConfig): ConfigProblem[] {

@@ -40,3 +40,14 @@ export function pythonError(log: string): string | undefined {
     }
     return last;
 }
+
+/**
+ * How many executors registered with the driver, from its log (Spark logs one line
+ * per executor: `Registered executor ... with ID <n>`). Read after the fact, it counts
+ * executors that Spark has already deleted.
+ */
+export function registeredExecutors(log: string): number {
+    const ids = new Set<string>();
+    for (const match of log.matchAll(/Registered executor .* with ID (\d+)/g)) ids.add(match[1]);
+    return ids.size;
+}

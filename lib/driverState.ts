@@ -33,6 +33,7 @@ export interface ContainerStatusView {
         readonly running?: { readonly startedAt?: string };
         readonly terminated?: {
             readonly exitCode: number;
+            readonly finishedAt?: Date | string;
             readonly reason?: string;
             readonly message?: string;
         };

@@ -37,7 +37,50 @@ export interface JobRunSpec {
     readonly startTimeoutSeconds: number;
     readonly runTimeoutSeconds: number;
     readonly runId: string;
+    /** Failed attempts retried before the run fails (cluster submitter). */
+    readonly retries: number;
+    /** The Spark version the image declares; the local submitter checks its spark-submit against it. */
+    readonly sparkVersion?: string;
     readonly cluster: ClusterAccess;
+}
+
+/** Where and as whom a job runs: decided by the stack, not by the job's own settings. */
+export interface RunPlacement {
+    readonly project: string;
+    readonly stack: string;
+    readonly namespace: string;
+    readonly serviceAccountName: string;
+    /** Container image, pinned by digest. */
+    readonly image: string;
+    readonly sparkVersion?: string;
+    readonly cluster: ClusterAccess;
+}
+
+/** The run spec of one job: its settings from the stack config, placed. */
+export function runSpec(job: string, settings: JobConfig, placement: RunPlacement): JobRunSpec {
+    return {
+        project: placement.project,
+        stack: placement.stack,
+        job,
+        namespace: placement.namespace,
+        serviceAccountName: placement.serviceAccountName,
+        image: placement.image,
+        app: appUri(settings.app),
+        args: settings.args,
+        driver: settings.driver,
+        executor: settings.executor,
+        dynamicAllocation: settings.dynamicAllocation,
+        labels: settings.labels,
+        conf: settings.conf,
+        env: settings.env,
+        resultPattern: settings.resultPattern,
+        startTimeoutSeconds: settings.startTimeoutSeconds,
+        runTimeoutSeconds: settings.runTimeoutSeconds,
+        runId: settings.runId,
+        retries: settings.retries,
+        ...(placement.sparkVersion !== undefined ? { sparkVersion: placement.sparkVersion } : {}),
+        cluster: placement.cluster,
+    };
 }
 
 /** Where the app directory sits inside the job image (see app/Dockerfile). */

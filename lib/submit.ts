@@ -46,7 +46,15 @@ export function sparkConf(spec: JobRunSpec, run: RunIdentity): [string, string][
         ["spark.kubernetes.submission.waitAppCompletion", "false"],
     ];
     if (spec.cluster.context) conf.push(["spark.kubernetes.context", spec.cluster.context]);
+    return [...conf, ...workloadConf(spec, run.runTag)];
+}
 
+/**
+ * What a run's pods get, whichever submitter starts them: resources, executor count,
+ * labels, environment and the job's own extra conf, in a stable order.
+ */
+export function workloadConf(spec: JobRunSpec, runTag: string): [string, string][] {
+    const conf: [string, string][] = [];
     const pod = (role: "driver" | "executor", r: JobRunSpec["driver"]) => {
         conf.push([`spark.${role}.cores`, String(r.cores)]);
         conf.push([`spark.${role}.memory`, r.memory]);
@@ -74,7 +82,7 @@ export function sparkConf(spec: JobRunSpec, run: RunIdentity): [string, string][
         );
     }
 
-    for (const [key, value] of Object.entries(runLabels(spec, run.runTag)).sort(byKey)) {
+    for (const [key, value] of Object.entries(runLabels(spec, runTag)).sort(byKey)) {
         conf.push(
             [`spark.kubernetes.driver.label.${key}`, value],
             [`spark.kubernetes.executor.label.${key}`, value],
@@ -100,4 +108,24 @@ export function sparkSubmitArgs(spec: JobRunSpec, run: RunIdentity): string[] {
     for (const [key, value] of sparkConf(spec, run)) args.push("--conf", `${key}=${value}`);
     args.push(spec.app, ...spec.args);
     return args;
+}
+
+/** The Spark master URL for an API server URL: `k8s://https://host:port` (port made explicit). */
+export function sparkMaster(server: string): string {
+    let url: URL;
+    try {
+        url = new URL(server);
+    } catch {
+        throw new Error(`API server URL '${server}' is not a URL`);
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+        throw new Error(`API server URL '${server}' must be http(s)`);
+    }
+    const port = url.port || (url.protocol === "https:" ? "443" : "80");
+    return `k8s://${url.protocol}//${url.hostname}:${port}`;
+}
+
+/** The Spark version `spark-submit --version` reports, e.g. `3.5.7`. */
+export function sparkSubmitVersion(output: string): string | undefined {
+    return /version (\d+\.\d+\.\d+)/.exec(output)?.[1];
 }

@@ -11,10 +11,18 @@ export interface ProcessResult {
     readonly stderr: string;
 }
 
-/** Runs `argv` with extra environment variables; never rejects. */
+/** Progress lines of the runner start with this; the rest of its stderr is the failure. */
+export const PROGRESS_PREFIX = "[jobrun] ";
+
+/**
+ * Runs `argv` with extra environment variables; never rejects. With `onProgress`,
+ * each progress line of its stderr is handed over as it comes (a dynamic provider's
+ * console.error shows it live in `pulumi up`).
+ */
 export function runProcess(
     argv: readonly string[],
     env: Record<string, string>,
+    onProgress?: (line: string) => void,
 ): Promise<ProcessResult> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { spawn } = require("child_process") as typeof import("child_process");
@@ -25,11 +33,16 @@ export function runProcess(
         });
         let stdout = "";
         let stderr = "";
+        let partial = "";
         child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-        child.stderr.on(
-            "data",
-            (chunk: Buffer) => (stderr = (stderr + chunk.toString("utf8")).slice(-64 * 1024)),
-        );
+        child.stderr.on("data", (chunk: Buffer) => {
+            const text = chunk.toString("utf8");
+            stderr = (stderr + text).slice(-64 * 1024);
+            if (!onProgress) return;
+            const lines = (partial + text).split("\n");
+            partial = lines.pop() ?? "";
+            for (const line of lines) if (line.startsWith(PROGRESS_PREFIX)) onProgress(line);
+        });
         child.on("error", (err) =>
             resolve({ code: 127, stdout, stderr: `cannot start ${argv[0]}: ${err.message}` }),
         );
@@ -52,4 +65,13 @@ export function changedKeys(
     return keys.filter(
         (key) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null),
     );
+}
+
+/** A runner's stderr without its progress lines: what went wrong. */
+export function failureText(stderr: string): string {
+    return stderr
+        .split(/\r?\n/)
+        .filter((line) => !line.startsWith(PROGRESS_PREFIX))
+        .join("\n")
+        .trim();
 }

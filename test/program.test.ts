@@ -12,6 +12,8 @@ const ROOT = path.join(__dirname, "..");
 const SECRET_PLACEHOLDER = "s3cret-registry-token";
 const DIGEST = `sha256:${"f".repeat(64)}`;
 const JOB_RUN = "pulumi-nodejs:dynamic/pyspark-k8s:JobRun";
+const RUN_RESULT = "pulumi-nodejs:dynamic/pyspark-k8s:RunResult";
+const K8S_JOB = "kubernetes:batch/v1:Job";
 const IMAGE_BUILD = "pulumi-nodejs:dynamic/pyspark-k8s:ImageBuild";
 const OUTCOME = {
     driverPod: "pi-x-driver",
@@ -21,6 +23,7 @@ const OUTCOME = {
     durationSeconds: 12.3,
     result: "Pi is roughly 3.14",
     executorsStarted: 2,
+    attempts: 1,
 };
 
 /** The stack file's config as Pulumi hands it to the program: flat keys, JSON for objects. */
@@ -66,7 +69,9 @@ async function runProgram(
                     return {
                         imageRef: `${String(args.inputs.imageName).replace(/:[^:/]+$/, "")}@${DIGEST}`,
                     };
-                if (args.type === JOB_RUN) return OUTCOME;
+                if (args.type === JOB_RUN || args.type === RUN_RESULT) return OUTCOME;
+                if (args.type === K8S_JOB)
+                    return { metadata: { ...args.inputs.metadata, uid: `uid-of-${args.name}` } };
                 return undefined;
             },
             "pyspark-k8s",
@@ -110,9 +115,32 @@ const DRIVER_VERBS = [
     "deletecollection",
 ];
 
+/** What each job's run gets: from the local runs' specs and the cluster runs' Jobs. */
 function jobSpecs(run: ProgramRun): Record<string, unknown>[] {
-    return byType(run, JOB_RUN).map((c) => JSON.parse(c.inputs.spec));
+    const local = byType(run, JOB_RUN).map((c) => JSON.parse(c.inputs.spec));
+    const cluster = byType(run, K8S_JOB).map((j) => {
+        const argv: string[] = j.inputs.spec.template.spec.containers[0].args;
+        const app = argv.findIndex((a) => a.startsWith("local://"));
+        return {
+            job: j.inputs.metadata.labels["pyspark-k8s/job"],
+            stack: j.inputs.metadata.labels["pyspark-k8s/stack"],
+            namespace: j.inputs.metadata.namespace,
+            serviceAccountName: j.inputs.spec.template.spec.serviceAccountName,
+            image: j.inputs.spec.template.spec.containers[0].image,
+            app: argv[app],
+            args: argv.slice(app + 1),
+            conf: Object.fromEntries(
+                argv.flatMap((a, i) =>
+                    argv[i - 1] === "--conf" ? [a.split(/=(.*)/s).slice(0, 2)] : [],
+                ),
+            ),
+        };
+    });
+    return [...local, ...cluster];
 }
+
+/** Every resource that runs a job: local runs and cluster runs' Jobs. */
+const runsOf = (run: ProgramRun) => [...byType(run, JOB_RUN), ...byType(run, K8S_JOB)];
 
 /** What every stack must satisfy, whatever its settings. */
 function commonChecks(
@@ -152,6 +180,8 @@ function commonChecks(
             image: expected.image,
         });
     }
+    for (const spec of jobSpecs(run))
+        expect(JSON.stringify(spec)).not.toContain(SECRET_PLACEHOLDER);
     for (const jobRun of byType(run, JOB_RUN)) {
         // Secrets never reach a job's spec (it is plain in state and in the runner's environment).
         expect(jobRun.inputs.spec).not.toContain(SECRET_PLACEHOLDER);
@@ -167,7 +197,9 @@ function commonChecks(
         if (build.inputs.registryPassword !== undefined)
             expect(build.inputs.registryPassword.value).toBe(SECRET_PLACEHOLDER);
     }
-    expect(run.outputs.result).toBe("Pi is roughly 3.14");
+    // `result` only for a stack with a single job that runs during the update.
+    const jobs = Object.keys(run.outputs.jobRuns as object);
+    expect(run.outputs.result).toBe(jobs.length === 1 ? "Pi is roughly 3.14" : undefined);
     expect(run.outputs.imageRef).toBe(expected.image);
     expect(run.outputs.namespace).toBe(expected.namespace);
 }
@@ -193,15 +225,22 @@ describe("stack dev (minikube)", () => {
             job: "pi",
             stack: "dev",
             app: "local:///opt/spark/work-dir/app/jobs/pi.py",
-            executor: { instances: 2, memory: "512m", memoryOverhead: "64m" },
+            conf: {
+                "spark.executor.instances": "2",
+                "spark.executor.memory": "512m",
+                "spark.executor.memoryOverhead": "64m",
+            },
         });
         expect(run.outputs.jobRuns).toEqual({
             pi: {
+                submitter: "cluster",
+                runJob: byType(run, K8S_JOB)[0].inputs.metadata.name,
                 driverPod: "pi-x-driver",
                 exitCode: 0,
                 durationSeconds: 12.3,
                 executorsStarted: 2,
                 result: "Pi is roughly 3.14",
+                attempts: 1,
             },
         });
     });
@@ -217,7 +256,7 @@ describe("stack staging", () => {
             image: `registry.example.com/data/pyspark-jobs@${DIGEST}`,
         });
         expect(jobSpecs(run)[0]).toMatchObject({
-            executor: { instances: 3, memory: "1g" },
+            conf: { "spark.executor.instances": "3", "spark.executor.memory": "1g" },
             args: ["8", "1000000"],
         });
     });
@@ -240,8 +279,12 @@ describe("stack prod", () => {
         expect(image.inputs.registryUsername).toBe("pyspark-deployer");
         expect(image.inputs.registryPassword.value).toBe(SECRET_PLACEHOLDER);
         expect(jobSpecs(run)[0]).toMatchObject({
-            executor: { instances: 5, cores: 2, memory: "2g" },
-            labels: { team: "data-platform" },
+            conf: {
+                "spark.executor.instances": "5",
+                "spark.executor.cores": "2",
+                "spark.executor.memory": "2g",
+                "spark.kubernetes.executor.label.team": "data-platform",
+            },
         });
     });
 });
@@ -259,12 +302,11 @@ describe("stack local (this repo's cluster)", () => {
             imageName: "127.0.0.1:5000/pyspark-jobs:local",
             baseImage: "127.0.0.1:5000/spark-py:3.5.7",
         });
-        expect(jobSpecs(run)[0]).toMatchObject({
-            cluster: {
-                kubeconfig: "/var/lib/pyspark-k8s/cluster/kubeconfig",
-                context: "psk-local",
-            },
-            executor: { instances: 2 },
+        expect(jobSpecs(run)[0]).toMatchObject({ conf: { "spark.executor.instances": "2" } });
+        // The runner follows the run through the stack's kubeconfig and context.
+        expect(byType(run, RUN_RESULT)[0].inputs.cluster).toEqual({
+            kubeconfig: "/var/lib/pyspark-k8s/cluster/kubeconfig",
+            context: "psk-local",
         });
     });
 });
@@ -280,15 +322,17 @@ describe("every stack file", () => {
     });
 
     it.each(stacks)(
-        "%s: a job runs after its RBAC exists and re-runs only through its inputs",
+        "%s: each job's run is registered after the stack's RBAC objects",
         async (stack) => {
             const { config, secretKeys } = stackConfig(stack);
             const run = await runProgram(stack, config, secretKeys);
-            const runs = byType(run, JOB_RUN);
+            const runs = runsOf(run);
             expect(runs.length).toBeGreaterThan(0);
             // The job is ordered after the binding: it is registered last among Kubernetes-related resources.
             const lastRbac = Math.max(
-                ...run.registered.map((r, i) => (r.type.startsWith("kubernetes:") ? i : -1)),
+                ...run.registered.map((r, i) =>
+                    r.type.startsWith("kubernetes:") && r.type !== K8S_JOB ? i : -1,
+                ),
             );
             for (const r of runs) expect(run.registered.indexOf(r)).toBeGreaterThan(lastRbac);
         },
@@ -318,10 +362,10 @@ describe("several jobs", () => {
         expect(byType(run, K8S.role)).toHaveLength(1);
         expect(byType(run, K8S.sa)).toHaveLength(1);
         expect(
-            byType(run, JOB_RUN)
+            runsOf(run)
                 .map((r) => r.name)
                 .sort(),
-        ).toEqual(["etl-run", "pi-run"]);
+        ).toEqual(["etl-job", "pi-job"]);
         expect(jobSpecs(run).map((s) => [s.job, s.app])).toEqual(
             expect.arrayContaining([
                 ["pi", "local:///opt/spark/work-dir/app/jobs/pi.py"],

@@ -1,5 +1,5 @@
 import { RunFailure, removeJob, runJob } from "../jobrun/runner";
-import type { JobRunSpec } from "../lib/jobSpec";
+import { JobRunSpec, runSpec } from "../lib/jobSpec";
 import { validateStackConfig } from "../lib/config";
 import { FakeCluster, fakeDeps, pending, running, terminated, unschedulable } from "./standins";
 
@@ -18,25 +18,14 @@ function spec(overrides: Partial<JobRunSpec> = {}): JobRunSpec {
         },
     }).jobs.pi;
     return {
-        project: "pyspark-k8s",
-        stack: "test",
-        job: "pi",
-        namespace: "spark",
-        serviceAccountName: "spark-driver",
-        image: `r/j@sha256:${"a".repeat(64)}`,
-        app: "local:///opt/spark/work-dir/app/jobs/pi.py",
-        args: [],
-        driver: job.driver,
-        executor: job.executor,
-        dynamicAllocation: job.dynamicAllocation,
-        labels: {},
-        conf: {},
-        env: {},
-        resultPattern: job.resultPattern,
-        startTimeoutSeconds: job.startTimeoutSeconds,
-        runTimeoutSeconds: job.runTimeoutSeconds,
-        runId: "1",
-        cluster: {},
+        ...runSpec("pi", job, {
+            project: "pyspark-k8s",
+            stack: "test",
+            namespace: "spark",
+            serviceAccountName: "spark-driver",
+            image: `r/j@sha256:${"a".repeat(64)}`,
+            cluster: {},
+        }),
         ...overrides,
     };
 }

@@ -1,5 +1,5 @@
 import { validateStackConfig } from "../lib/config";
-import { JobRunSpec, appUri, labelValue } from "../lib/jobSpec";
+import { JobRunSpec, appUri, labelValue, runSpec } from "../lib/jobSpec";
 import { driverPodName, sparkConf, sparkSubmitArgs } from "../lib/submit";
 
 const IMAGE = `127.0.0.1:5000/jobs@sha256:${"e".repeat(64)}`;
@@ -15,25 +15,14 @@ function spec(job: Record<string, unknown>, overrides: Partial<JobRunSpec> = {})
         jobs: { pi: { app: "jobs/pi.py", ...job } },
     }).jobs.pi;
     return {
-        project: "pyspark-k8s",
-        stack: "dev",
-        job: "pi",
-        namespace: "spark-dev",
-        serviceAccountName: "spark-driver",
-        image: IMAGE,
-        app: appUri(j.app),
-        args: j.args,
-        driver: j.driver,
-        executor: j.executor,
-        dynamicAllocation: j.dynamicAllocation,
-        labels: j.labels,
-        conf: j.conf,
-        env: j.env,
-        resultPattern: j.resultPattern,
-        startTimeoutSeconds: j.startTimeoutSeconds,
-        runTimeoutSeconds: j.runTimeoutSeconds,
-        runId: j.runId,
-        cluster: {},
+        ...runSpec("pi", j, {
+            project: "pyspark-k8s",
+            stack: "dev",
+            namespace: "spark-dev",
+            serviceAccountName: "spark-driver",
+            image: IMAGE,
+            cluster: {},
+        }),
         ...overrides,
     };
 }

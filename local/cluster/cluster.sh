@@ -353,6 +353,17 @@ cmd_up() {
 
 # ---------------------------------------------------------------- status
 
+# Stops kube-apiserver for SECONDS, then starts it again: the API blink of the
+# end-to-end scenario (pods keep running; clients see connection refused).
+cmd_pause_api() {
+    local seconds="${1:?usage: cluster.sh pause-api SECONDS}"
+    [ -n "$(_pid_of kube-apiserver)" ] || die "kube-apiserver is not running"
+    _stop kube-apiserver
+    log "kube-apiserver stopped for ${seconds}s"
+    sleep "$seconds"
+    cmd_up
+}
+
 cmd_status() {
     local c pid ok=0 h
     if [ -s "$STATE_DIR/bin-dir" ]; then BIN_DIR="$(cat "$STATE_DIR/bin-dir")"; else BIN_DIR=/nonexistent; fi
@@ -479,6 +490,10 @@ cmd_down() {
 
 case "${1:-}" in
     up) cmd_up ;;
+    pause-api)
+        shift
+        cmd_pause_api "$@"
+        ;;
     status) cmd_status ;;
     down)
         shift
@@ -497,7 +512,7 @@ case "${1:-}" in
         _kubectl "$@"
         ;;
     *)
-        echo "usage: $0 up | status | down [--purge] | leftovers | deps | build | kubectl ARGS..." >&2
+        echo "usage: $0 up | status | pause-api SECONDS | down [--purge] | leftovers | deps | build | kubectl ARGS..." >&2
         exit 2
         ;;
 esac

@@ -1,0 +1,219 @@
+/**
+ * The in-cluster run of a job: a `batch/v1` Job (or, for a scheduled job, a CronJob)
+ * whose one pod runs `spark-submit --deploy-mode client` in the job's own image. That
+ * pod is the Spark driver: Spark creates the executors with ownerReferences to it, so
+ * deleting the Job removes every pod of the run.
+ *
+ * Pure: the job's run spec in, plain Kubernetes objects out. The SparkJob component
+ * hands them to `@pulumi/kubernetes`, so previews show field-level diffs of what runs.
+ */
+import { createHash } from "crypto";
+import { JobConfig, memoryOverheadMiB } from "./config";
+import { DRIVER_CONTAINER } from "./driverState";
+import { JobRunSpec } from "./jobSpec";
+import { parseSparkMemory } from "./quantities";
+import { runLabels, workloadConf } from "./submit";
+
+/** The API server as pods see it. */
+export const IN_CLUSTER_MASTER = "k8s://https://kubernetes.default.svc:443";
+
+/** Label Kubernetes puts on a Job's pods; selects the driver pods of one run. */
+export const JOB_NAME_LABEL = "batch.kubernetes.io/job-name";
+
+/** Container env vars the downward API fills in; spark-submit's args refer to them. */
+const POD_ENV = [
+    { name: "PSK_POD_NAME", fieldRef: { fieldPath: "metadata.name" } },
+    { name: "PSK_POD_IP", fieldRef: { fieldPath: "status.podIP" } },
+] as const;
+
+/** Runs the image's spark-submit, wherever its SPARK_HOME is (official or local image). */
+const SPARK_SUBMIT_SHELL = 'exec "${SPARK_HOME:-/opt/spark}/bin/spark-submit" "$@"';
+
+/** What the Job runs that decides a re-run: everything but the timeouts and retries. */
+export type RunInputs = Omit<
+    JobRunSpec,
+    "cluster" | "startTimeoutSeconds" | "runTimeoutSeconds" | "retries" | "resultPattern"
+>;
+
+/**
+ * The run's name: the job's name and a hash of what it runs, so that the same inputs
+ * always name the same Job (a create retried after an interrupt finds it) and any
+ * change to them names a new one. At most 39 characters, a DNS-1123 label.
+ */
+export function runName(spec: RunInputs): string {
+    const inputs: RunInputs = {
+        project: spec.project,
+        stack: spec.stack,
+        job: spec.job,
+        namespace: spec.namespace,
+        serviceAccountName: spec.serviceAccountName,
+        image: spec.image,
+        app: spec.app,
+        args: spec.args,
+        driver: spec.driver,
+        executor: spec.executor,
+        dynamicAllocation: spec.dynamicAllocation,
+        labels: spec.labels,
+        conf: spec.conf,
+        env: spec.env,
+        runId: spec.runId,
+    };
+    const hash = createHash("sha256").update(stableJson(inputs)).digest("hex");
+    return `${spec.job}-${BigInt(`0x${hash.slice(0, 12)}`)
+        .toString(36)
+        .padStart(8, "0")
+        .slice(0, 8)}`;
+}
+
+/** JSON with object keys sorted at every level: equal values, equal text. */
+export function stableJson(value: unknown): string {
+    if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+    if (value !== null && typeof value === "object") {
+        const entries = Object.entries(value as Record<string, unknown>)
+            .filter(([, v]) => v !== undefined)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
+    }
+    return JSON.stringify(value);
+}
+
+/**
+ * spark-submit's arguments inside the driver pod. `$(PSK_POD_…)` is expanded by the
+ * kubelet from the container's env: the executors are named after, owned by and
+ * connect back to this very pod.
+ */
+export function inClusterSubmitArgs(spec: JobRunSpec, run: string): string[] {
+    const conf: [string, string][] = [
+        ["spark.kubernetes.namespace", spec.namespace],
+        ["spark.kubernetes.container.image", spec.image],
+        ["spark.kubernetes.container.image.pullPolicy", "IfNotPresent"],
+        ["spark.kubernetes.authenticate.driver.serviceAccountName", spec.serviceAccountName],
+        ["spark.kubernetes.driver.pod.name", "$(PSK_POD_NAME)"],
+        ["spark.driver.host", "$(PSK_POD_IP)"],
+        ["spark.driver.bindAddress", "0.0.0.0"],
+        // Per attempt (pod), so a retry never collides with a previous attempt's executors.
+        ["spark.kubernetes.executor.podNamePrefix", "$(PSK_POD_NAME)"],
+        ...workloadConf(spec, run),
+    ];
+    const args = ["--master", IN_CLUSTER_MASTER, "--deploy-mode", "client", "--name", spec.job];
+    for (const [key, value] of conf) args.push("--conf", `${key}=${value}`);
+    return [...args, spec.app, ...spec.args];
+}
+
+/** Kubernetes resources of a Spark pod: heap plus overhead, as Spark itself sizes them. */
+export function podResources(r: JobConfig["driver"]): {
+    requests: Record<string, string>;
+    limits: Record<string, string>;
+} {
+    const memory = `${(parseSparkMemory(r.memory) ?? 0) + memoryOverheadMiB(r.memory, r.memoryOverhead)}Mi`;
+    return {
+        requests: { cpu: r.coreRequest ?? String(r.cores), memory },
+        limits: { memory, ...(r.coreLimit ? { cpu: r.coreLimit } : {}) },
+    };
+}
+
+/** Every label of the run's driver pod. */
+export function driverLabels(spec: JobRunSpec, run: string): Record<string, string> {
+    return { ...runLabels(spec, run), "spark-role": "driver" };
+}
+
+/** The pod template of the run: the driver, as the job's ServiceAccount. */
+export function driverPodTemplate(spec: JobRunSpec, run: string) {
+    return {
+        metadata: { labels: driverLabels(spec, run) },
+        spec: {
+            serviceAccountName: spec.serviceAccountName,
+            restartPolicy: "Never",
+            containers: [
+                {
+                    name: DRIVER_CONTAINER,
+                    image: spec.image,
+                    imagePullPolicy: "IfNotPresent",
+                    // The image's entrypoint passes a command through (official and local images).
+                    args: [
+                        "/bin/sh",
+                        "-c",
+                        SPARK_SUBMIT_SHELL,
+                        "spark-submit",
+                        ...inClusterSubmitArgs(spec, run),
+                    ],
+                    env: [
+                        ...POD_ENV.map(({ name, fieldRef }) => ({ name, valueFrom: { fieldRef } })),
+                        ...Object.entries(spec.env)
+                            .sort(([a], [b]) => (a < b ? -1 : 1))
+                            .map(([name, value]) => ({ name, value })),
+                    ],
+                    resources: podResources(spec.driver),
+                },
+            ],
+        },
+    };
+}
+
+/**
+ * The Job's spec. `runTimeoutSeconds` bounds the whole run, retries included; `retries`
+ * failed attempts of the application are retried (Kubernetes' own backoff: 10 s, 20 s,
+ * 40 s, ...), while a pod lost to the infrastructure (eviction, preemption, node loss:
+ * condition DisruptionTarget) is replaced without counting as an attempt.
+ */
+export function jobSpec(spec: JobRunSpec, run: string) {
+    return {
+        backoffLimit: spec.retries,
+        activeDeadlineSeconds: spec.runTimeoutSeconds,
+        // A new attempt starts only when the previous pod is gone (its executors with it).
+        podReplacementPolicy: "Failed",
+        podFailurePolicy: {
+            rules: [
+                {
+                    action: "Ignore",
+                    onPodConditions: [{ type: "DisruptionTarget", status: "True" }],
+                },
+            ],
+        },
+        template: driverPodTemplate(spec, run),
+    };
+}
+
+/** The run's Job, named by {@link runName}. */
+export function jobManifest(spec: JobRunSpec) {
+    const run = runName(spec);
+    return {
+        apiVersion: "batch/v1",
+        kind: "Job",
+        metadata: { name: run, namespace: spec.namespace, labels: runLabels(spec, run) },
+        spec: jobSpec(spec, run),
+    };
+}
+
+/** How a scheduled job's runs are started (a CronJob's own settings). */
+export interface ScheduleSettings {
+    readonly cron: string;
+    readonly timeZone?: string;
+    readonly concurrencyPolicy: "Allow" | "Forbid" | "Replace";
+    readonly successfulRunsHistoryLimit: number;
+    readonly failedRunsHistoryLimit: number;
+    readonly startingDeadlineSeconds?: number;
+    readonly suspend: boolean;
+}
+
+/** A scheduled job: a CronJob whose Jobs are the same as an unscheduled run's. */
+export function cronJobManifest(spec: JobRunSpec, schedule: ScheduleSettings) {
+    const run = runName(spec);
+    return {
+        apiVersion: "batch/v1",
+        kind: "CronJob",
+        metadata: { name: run, namespace: spec.namespace, labels: runLabels(spec, run) },
+        spec: {
+            schedule: schedule.cron,
+            ...(schedule.timeZone ? { timeZone: schedule.timeZone } : {}),
+            concurrencyPolicy: schedule.concurrencyPolicy,
+            successfulJobsHistoryLimit: schedule.successfulRunsHistoryLimit,
+            failedJobsHistoryLimit: schedule.failedRunsHistoryLimit,
+            ...(schedule.startingDeadlineSeconds !== undefined
+                ? { startingDeadlineSeconds: schedule.startingDeadlineSeconds }
+                : {}),
+            suspend: schedule.suspend,
+            jobTemplate: { metadata: { labels: runLabels(spec, run) }, spec: jobSpec(spec, run) },
+        },
+    };
+}

@@ -1,0 +1,178 @@
+import {
+    cronJobManifest,
+    inClusterSubmitArgs,
+    jobManifest,
+    podResources,
+    runName,
+    stableJson,
+} from "../lib/jobPod";
+import { piSpec } from "./fixtures/specs";
+
+const confOf = (args: string[]) =>
+    Object.fromEntries(
+        args.flatMap((a, i) => (args[i - 1] === "--conf" ? [a.split(/=(.*)/s).slice(0, 2)] : [])),
+    );
+
+describe("runName", () => {
+    it("is the job's name and a hash of what it runs, a DNS-1123 label", () => {
+        const name = runName(piSpec());
+        expect(name).toMatch(/^pi-[a-z0-9]{8}$/);
+        expect(runName(piSpec())).toBe(name);
+    });
+
+    it("changes with the image, args, Spark settings and runId", () => {
+        const base = runName(piSpec());
+        expect(runName(piSpec({ args: ["3"] }))).not.toBe(base);
+        expect(runName(piSpec({ executor: { instances: 3 } }))).not.toBe(base);
+        expect(runName(piSpec({ conf: { "spark.sql.shuffle.partitions": "4" } }))).not.toBe(base);
+        expect(runName(piSpec({ runId: 2 }))).not.toBe(base);
+        expect(runName(piSpec({}, { image: `r/x@sha256:${"f".repeat(64)}` }))).not.toBe(base);
+    });
+
+    it("does not change with timeouts, retries or the result pattern (they do not change what runs)", () => {
+        const base = runName(piSpec());
+        expect(
+            runName(
+                piSpec({
+                    runTimeoutSeconds: 99,
+                    startTimeoutSeconds: 11,
+                    retries: 2,
+                    resultPattern: "x",
+                }),
+            ),
+        ).toBe(base);
+    });
+});
+
+describe("stableJson", () => {
+    it("orders keys so that equal values give equal text", () => {
+        expect(stableJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: undefined } })).toBe(
+            stableJson({ a: { d: [1, { e: 3, f: 2 }] }, b: 1 }),
+        );
+    });
+});
+
+describe("jobManifest", () => {
+    const spec = piSpec({ args: ["2"], retries: 2, runTimeoutSeconds: 600, env: { MODE: "fast" } });
+    const job = jobManifest(spec);
+    const pod = job.spec.template.spec;
+    const container = pod.containers[0];
+
+    it("is a batch/v1 Job named by runName in the job's namespace", () => {
+        expect(job).toMatchObject({
+            apiVersion: "batch/v1",
+            kind: "Job",
+            metadata: { name: runName(spec), namespace: "spark" },
+        });
+    });
+
+    it("maps runTimeoutSeconds to activeDeadlineSeconds and retries to backoffLimit", () => {
+        expect(job.spec.activeDeadlineSeconds).toBe(600);
+        expect(job.spec.backoffLimit).toBe(2);
+    });
+
+    it("does not count a pod lost to the infrastructure (DisruptionTarget) as a failed attempt", () => {
+        expect(job.spec.podFailurePolicy.rules).toEqual([
+            { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
+        ]);
+        expect(job.spec.podReplacementPolicy).toBe("Failed");
+        expect(pod.restartPolicy).toBe("Never");
+    });
+
+    it("runs the image's own spark-submit as the driver's ServiceAccount, in client mode against the in-cluster API", () => {
+        expect(pod.serviceAccountName).toBe("spark-driver");
+        expect(container.image).toBe(spec.image);
+        expect(container.args.slice(0, 4)).toEqual([
+            "/bin/sh",
+            "-c",
+            'exec "${SPARK_HOME:-/opt/spark}/bin/spark-submit" "$@"',
+            "spark-submit",
+        ]);
+        const args = container.args.slice(4);
+        expect(args.slice(0, 6)).toEqual([
+            "--master",
+            "k8s://https://kubernetes.default.svc:443",
+            "--deploy-mode",
+            "client",
+            "--name",
+            "pi",
+        ]);
+        expect(args.slice(-2)).toEqual(["local:///opt/spark/work-dir/app/jobs/pi.py", "2"]);
+    });
+
+    it("makes the pod the driver: executors are named after it, owned by it and connect back to its IP", () => {
+        const conf = confOf(container.args);
+        expect(conf["spark.kubernetes.driver.pod.name"]).toBe("$(PSK_POD_NAME)");
+        expect(conf["spark.kubernetes.executor.podNamePrefix"]).toBe("$(PSK_POD_NAME)");
+        expect(conf["spark.driver.host"]).toBe("$(PSK_POD_IP)");
+        expect(conf["spark.driver.bindAddress"]).toBe("0.0.0.0");
+        expect(container.env.slice(0, 2)).toEqual([
+            { name: "PSK_POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+            { name: "PSK_POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+        ]);
+        expect(container.env).toContainEqual({ name: "MODE", value: "fast" });
+    });
+
+    it("labels the driver pod with the run, and the executors through Spark's conf", () => {
+        const name = runName(spec);
+        expect(job.spec.template.metadata.labels).toMatchObject({
+            "pyspark-k8s/job": "pi",
+            "pyspark-k8s/run": name,
+            "spark-role": "driver",
+        });
+        expect(confOf(container.args)["spark.kubernetes.executor.label.pyspark-k8s/run"]).toBe(
+            name,
+        );
+    });
+
+    it("sizes the driver container as Spark sizes a driver pod: heap plus overhead", () => {
+        expect(container.resources).toEqual({
+            requests: { cpu: "1", memory: "896Mi" },
+            limits: { memory: "896Mi" },
+        });
+    });
+});
+
+describe("podResources", () => {
+    it("uses the CPU request and limit when set", () => {
+        expect(
+            podResources({
+                cores: 2,
+                coreRequest: "500m",
+                coreLimit: "2",
+                memory: "1g",
+                memoryOverhead: "256m",
+            }),
+        ).toEqual({
+            requests: { cpu: "500m", memory: "1280Mi" },
+            limits: { cpu: "2", memory: "1280Mi" },
+        });
+    });
+});
+
+describe("cronJobManifest", () => {
+    it("schedules the same Job spec as an unscheduled run, with the CronJob's settings", () => {
+        const spec = piSpec();
+        const cron = cronJobManifest(spec, {
+            cron: "*/5 * * * *",
+            timeZone: "Europe/Paris",
+            concurrencyPolicy: "Forbid",
+            successfulRunsHistoryLimit: 2,
+            failedRunsHistoryLimit: 1,
+            suspend: false,
+        });
+        expect(cron.kind).toBe("CronJob");
+        expect(cron.spec).toMatchObject({
+            schedule: "*/5 * * * *",
+            timeZone: "Europe/Paris",
+            concurrencyPolicy: "Forbid",
+            successfulJobsHistoryLimit: 2,
+            failedJobsHistoryLimit: 1,
+            suspend: false,
+        });
+        expect(cron.spec.jobTemplate.spec).toEqual(jobManifest(spec).spec);
+        expect(inClusterSubmitArgs(spec, runName(spec))).toEqual(
+            cron.spec.jobTemplate.spec.template.spec.containers[0].args.slice(4),
+        );
+    });
+});
