@@ -3,8 +3,8 @@ import * as os from "os";
 import * as path from "path";
 import { directoryHash } from "../lib/contentHash";
 import { judgeDriver } from "../lib/driverState";
-import { extractResult, logTail, pythonError } from "../lib/driverLog";
-import { resolveEndpoint, sparkMaster } from "../lib/kubeconfig";
+import { extractResult, logTail, pythonError, registeredExecutors } from "../lib/driverLog";
+import { sparkMaster, sparkSubmitVersion } from "../lib/submit";
 import { parseK8sQuantity, parseSparkMemory } from "../lib/quantities";
 import { DRIVER_RESOURCES, KUBERNETES_VERBS, sparkDriverRules } from "../lib/rbac";
 import { pending, running, terminated, unschedulable } from "./standins";
@@ -151,65 +151,30 @@ describe("driver log", () => {
     });
 });
 
-describe("kubeconfig", () => {
-    const kubeconfig = [
-        "apiVersion: v1",
-        "kind: Config",
-        "current-context: local",
-        "clusters:",
-        "- name: c1",
-        "  cluster:",
-        "    server: https://127.0.0.1:6443",
-        "    certificate-authority-data: Q0E=",
-        "- name: c2",
-        "  cluster:",
-        "    server: https://api.example.com",
-        "    insecure-skip-tls-verify: true",
-        "users:",
-        "- name: u1",
-        "  user:",
-        "    client-certificate: certs/admin.crt",
-        "    client-key-data: S0VZ",
-        "- name: u2",
-        "  user:",
-        "    exec:",
-        "      apiVersion: client.authentication.k8s.io/v1",
-        "      command: get-token",
-        '      args: ["--cluster", "x"]',
-        "contexts:",
-        "- name: local",
-        "  context: {cluster: c1, user: u1}",
-        "- name: remote",
-        "  context: {cluster: c2, user: u2}",
-    ].join("\n");
-
-    it("resolves the current context", () => {
-        expect(resolveEndpoint(kubeconfig, undefined)).toMatchObject({
-            contextName: "local",
-            server: "https://127.0.0.1:6443",
-            caData: "Q0E=",
-            clientCertFile: "certs/admin.crt",
-            clientKeyData: "S0VZ",
-            insecureSkipTlsVerify: false,
-        });
-    });
-    it("resolves a named context with an exec credential plugin", () => {
-        expect(resolveEndpoint(kubeconfig, "remote")).toMatchObject({
-            server: "https://api.example.com",
-            insecureSkipTlsVerify: true,
-            exec: { command: "get-token", args: ["--cluster", "x"] },
-        });
-    });
-    it("says which context is missing and which exist", () => {
-        expect(() => resolveEndpoint(kubeconfig, "minikube", "~/.kube/config")).toThrow(
-            "kubeconfig ~/.kube/config: no context named 'minikube' (has: local, remote)",
-        );
-    });
+describe("sparkMaster", () => {
     it("derives the Spark master with an explicit port", () => {
         expect(sparkMaster("https://127.0.0.1:6443")).toBe("k8s://https://127.0.0.1:6443");
         expect(sparkMaster("https://api.example.com")).toBe("k8s://https://api.example.com:443");
         expect(sparkMaster("https://[::1]:6443/")).toBe("k8s://https://[::1]:6443");
         expect(() => sparkMaster("not a url")).toThrow(/is not a URL/);
+    });
+});
+
+describe("sparkSubmitVersion", () => {
+    it("reads the version from spark-submit --version's banner", () => {
+        const banner =
+            "Welcome to\n      ____ ...   version 3.5.7\n      /_/\nUsing Scala version 2.12.18";
+        expect(sparkSubmitVersion(banner)).toBe("3.5.7");
+        expect(sparkSubmitVersion("bash: spark-submit: command not found")).toBeUndefined();
+    });
+});
+
+describe("registeredExecutors", () => {
+    it("counts the executors that registered with the driver, once each", () => {
+        const line = (id: number) =>
+            `INFO KubernetesClusterSchedulerBackend$KubernetesDriverEndpoint: Registered executor NettyRpcEndpointRef(spark-client://Executor) (10.244.0.9:4000${id}) with ID ${id},  ResourceProfileId 0`;
+        expect(registeredExecutors([line(1), line(2), line(2), "other"].join("\n"))).toBe(2);
+        expect(registeredExecutors("")).toBe(0);
     });
 });
 
