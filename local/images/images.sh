@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Local image toolchain for pyspark-k8s: a private Docker engine, a local registry on
-# 127.0.0.1:5000 and the Spark base image 127.0.0.1:5000/spark-py:<pyspark version>.
+# 127.0.0.1:5000 and two Spark base images 127.0.0.1:5000/spark-py:<pyspark version>:
+# Spark 3.5 (SPARK_IMAGE_TAG in versions.env, the default) and Spark 4 (SPARK4_IMAGE_TAG).
 #
-# Usage: images.sh up | status | down | build-base [--no-cache]
+# Usage: images.sh up | status | down | build-base [VERSION] [--no-cache]
 #   up          install missing Debian packages, start containerd + dockerd + registry,
-#               build (or reuse) and push the Spark base image, print its digest reference
-#   status      PIDs, health, image present
+#               build (or reuse) and push both Spark base images, print their digest
+#               references, one a line (Spark 3.5 first, then Spark 4)
+#   status      PIDs, health, both images present and up to date, ref files
 #   down        stop registry, dockerd and containerd by PID; leave no process/mount behind
-#   build-base  (starts the daemons if needed) always rebuild and push the Spark base image
+#   build-base  (starts the daemons if needed) always rebuild and push both Spark base
+#               images, or only the one whose tag is VERSION (e.g. 3.5.7 or 4.3.0)
+#
+# Digest references are written to ${PSK_STATE:-/var/lib/pyspark-k8s}/images/spark-base.ref
+# (Spark 3.5) and .../spark4-base.ref (Spark 4).
 #
 # No container registry is reachable: the OS image is made with debootstrap, PySpark comes
 # from wheels built with the host's pip. Caches (kept across down/up):
@@ -36,8 +42,6 @@ REG_DATA=$CACHE/registry
 REG_PIDFILE=$STATE/registry.pid
 REG_LOG=$STATE/registry.log
 REG_CONFIG=$STATE/registry.yml
-REF_FILE=$STATE/spark-base.ref
-BUILD_LOG=$STATE/build.log
 
 REGISTRY=$LOCAL_REGISTRY_ADDR
 SPARK_IMAGE=$REGISTRY/$SPARK_IMAGE_REPO
@@ -346,39 +350,74 @@ ensure_debian_image() {
 # ---------------------------------------------------------------------------------------
 # PySpark wheels (built with the host's pip and its configured index)
 # ---------------------------------------------------------------------------------------
+# One directory per (pyspark, py4j) pair, so the wheels of both images live side by side.
 WHEEL_DIR=""
-ensure_wheels() {
-    WHEEL_DIR=$CACHE/wheels/pyspark-$PYSPARK_VERSION-py4j-$PY4J_VERSION
-    if [ -s "$WHEEL_DIR/pyspark-$PYSPARK_VERSION-py2.py3-none-any.whl" ] \
-        && [ -s "$WHEEL_DIR/py4j-$PY4J_VERSION-py2.py3-none-any.whl" ]; then
+ensure_wheels() { # PYSPARK-VERSION PY4J-VERSION
+    local pyspark=$1 py4j=$2 tmp wlog
+    WHEEL_DIR=$CACHE/wheels/pyspark-$pyspark-py4j-$py4j
+    if compgen -G "$WHEEL_DIR/pyspark-$pyspark-*.whl" > /dev/null \
+        && compgen -G "$WHEEL_DIR/py4j-$py4j-*.whl" > /dev/null; then
         return 0
     fi
-    local tmp
+    wlog=$STATE/pip-wheel-$pyspark.log
     mkdir -p "$CACHE/wheels"
     tmp=$(mktemp -d "$CACHE/wheels/tmp.XXXXXX")
-    log "pip wheel pyspark==$PYSPARK_VERSION py4j==$PY4J_VERSION (downloads ~320 MB; ~1-2 min)"
+    log "pip wheel pyspark==$pyspark py4j==$py4j (downloads ~320 MB for 3.5, ~460 MB for 4.x; ~1 min)"
     if ! python3 -m pip wheel --no-deps --no-cache-dir -w "$tmp" \
-        "pyspark==$PYSPARK_VERSION" "py4j==$PY4J_VERSION" > "$STATE/pip-wheel.log" 2>&1; then
-        tail -n 20 "$STATE/pip-wheel.log" >&2
+        "pyspark==$pyspark" "py4j==$py4j" > "$wlog" 2>&1; then
+        tail -n 20 "$wlog" >&2
         rm -rf "$tmp"
-        die "building the pyspark==$PYSPARK_VERSION wheel failed (log: $STATE/pip-wheel.log)"
+        die "building the pyspark==$pyspark wheel failed (log: $wlog)"
     fi
     rm -rf "$WHEEL_DIR"
     mv "$tmp" "$WHEEL_DIR"
 }
 
 # ---------------------------------------------------------------------------------------
-# Spark base image
+# Spark base images: both built from spark-base/, each with its own PyPI pins, tag, input
+# hash and ref file
 # ---------------------------------------------------------------------------------------
+SPARK_BASE_IMAGES=(spark3 spark4)
+
+# select_image NAME: sets IMG_TAG, IMG_PYSPARK, IMG_PY4J, IMG_REF_FILE, IMG_BUILD_LOG
+select_image() {
+    case "$1" in
+        spark3)
+            IMG_TAG=$SPARK_IMAGE_TAG
+            IMG_PYSPARK=$PYSPARK_VERSION
+            IMG_PY4J=$PY4J_VERSION
+            IMG_REF_FILE=$STATE/spark-base.ref
+            ;;
+        spark4)
+            IMG_TAG=$SPARK4_IMAGE_TAG
+            IMG_PYSPARK=$SPARK4_PYSPARK_VERSION
+            IMG_PY4J=$SPARK4_PY4J_VERSION
+            IMG_REF_FILE=$STATE/spark4-base.ref
+            ;;
+        *) die "unknown Spark base image '$1'" ;;
+    esac
+    IMG_BUILD_LOG=$STATE/build-$IMG_TAG.log
+}
+
+# Pins that define an image. PYSPARK_VERSION and PY4J_VERSION stand for the selected
+# image's own pins (for the Spark 3.5 image these are exactly the versions.env values, so
+# its hash is the one it had when it was the only image).
 IMAGE_KEYS=(PYSPARK_VERSION PY4J_VERSION OPENJDK_DEB OPENJDK_DEB_VERSION PYTHON3_DEB_VERSION
     PYTHON3_VENV_DEB_VERSION TINI_DEB_VERSION LIBNSS_WRAPPER_DEB_VERSION SPARK_UID
     DEBIAN_SUITE DEBIAN_VARIANT DEBIAN_IMAGE)
 
-# Hash of everything that defines the image: pins + the files in spark-base/.
+# Hash of everything that defines the selected image: its pins + the files in spark-base/.
 input_hash() {
-    local k
+    local k v
     {
-        for k in "${IMAGE_KEYS[@]}"; do printf '%s=%s\n' "$k" "${!k}"; done
+        for k in "${IMAGE_KEYS[@]}"; do
+            case "$k" in
+                PYSPARK_VERSION) v=$IMG_PYSPARK ;;
+                PY4J_VERSION) v=$IMG_PY4J ;;
+                *) v=${!k} ;;
+            esac
+            printf '%s=%s\n' "$k" "$v"
+        done
         (cd "$HERE/spark-base" && find . -type f | LC_ALL=C sort | xargs sha256sum)
     } | sha256sum | cut -c1-16
 }
@@ -386,19 +425,23 @@ input_hash() {
 check_pins() {
     [ "$SPARK_IMAGE_TAG" = "$PYSPARK_VERSION" ] \
         || die "versions.env: SPARK_IMAGE_TAG ($SPARK_IMAGE_TAG) must equal PYSPARK_VERSION ($PYSPARK_VERSION)"
+    [ "$SPARK4_IMAGE_TAG" = "$SPARK4_PYSPARK_VERSION" ] \
+        || die "versions.env: SPARK4_IMAGE_TAG ($SPARK4_IMAGE_TAG) must equal SPARK4_PYSPARK_VERSION ($SPARK4_PYSPARK_VERSION)"
+    [ "$SPARK_IMAGE_TAG" != "$SPARK4_IMAGE_TAG" ] \
+        || die "versions.env: SPARK_IMAGE_TAG and SPARK4_IMAGE_TAG must differ (both $SPARK_IMAGE_TAG)"
 }
 
-build_spark_image() { # [--no-cache]
+build_spark_image() { # HASH [--no-cache]
     local hash=$1
     shift
     ensure_debian_image
-    ensure_wheels
+    ensure_wheels "$IMG_PYSPARK" "$IMG_PY4J"
     local ctx=$CACHE/build/context
     rm -rf "$ctx"
     mkdir -p "$ctx/wheels"
     cp -a "$HERE/spark-base/." "$ctx/"
     ln "$WHEEL_DIR"/*.whl "$ctx/wheels/" 2> /dev/null || cp "$WHEEL_DIR"/*.whl "$ctx/wheels/"
-    log "docker build $SPARK_IMAGE:$SPARK_IMAGE_TAG (input hash $hash; log $BUILD_LOG)"
+    log "docker build $SPARK_IMAGE:$IMG_TAG (input hash $hash; log $IMG_BUILD_LOG)"
     if ! $DOCKER build --network host "$@" \
         --build-arg "BASE_IMAGE=$DEBIAN_IMAGE" \
         --build-arg "OPENJDK_DEB=$OPENJDK_DEB" \
@@ -407,73 +450,86 @@ build_spark_image() { # [--no-cache]
         --build-arg "PYTHON3_VENV_DEB_VERSION=$PYTHON3_VENV_DEB_VERSION" \
         --build-arg "TINI_DEB_VERSION=$TINI_DEB_VERSION" \
         --build-arg "LIBNSS_WRAPPER_DEB_VERSION=$LIBNSS_WRAPPER_DEB_VERSION" \
-        --build-arg "PYSPARK_VERSION=$PYSPARK_VERSION" \
-        --build-arg "PY4J_VERSION=$PY4J_VERSION" \
+        --build-arg "PYSPARK_VERSION=$IMG_PYSPARK" \
+        --build-arg "PY4J_VERSION=$IMG_PY4J" \
         --build-arg "SPARK_UID=$SPARK_UID" \
         --build-arg "PSK_INPUT_HASH=$hash" \
-        -t "$SPARK_IMAGE:$SPARK_IMAGE_TAG" -t "$SPARK_IMAGE:$SPARK_IMAGE_TAG-in$hash" \
-        "$ctx" > "$BUILD_LOG" 2>&1; then
-        tail -n 30 "$BUILD_LOG" >&2
-        die "docker build of the Spark base image failed (log: $BUILD_LOG)"
+        -t "$SPARK_IMAGE:$IMG_TAG" -t "$SPARK_IMAGE:$IMG_TAG-in$hash" \
+        "$ctx" > "$IMG_BUILD_LOG" 2>&1; then
+        tail -n 30 "$IMG_BUILD_LOG" >&2
+        die "docker build of the Spark base image $IMG_TAG failed (log: $IMG_BUILD_LOG)"
     fi
-    if grep -q 'WARNING: .* not served by the mirror' "$BUILD_LOG"; then
-        grep 'WARNING: .* not served by the mirror' "$BUILD_LOG" >&2
+    if grep -q 'WARNING: .* not served by the mirror' "$IMG_BUILD_LOG"; then
+        grep 'WARNING: .* not served by the mirror' "$IMG_BUILD_LOG" >&2
     fi
     rm -rf "$ctx"
     local tag
-    for tag in "$SPARK_IMAGE_TAG-in$hash" "$SPARK_IMAGE_TAG"; do
+    for tag in "$IMG_TAG-in$hash" "$IMG_TAG"; do
         log "docker push $SPARK_IMAGE:$tag"
-        $DOCKER push "$SPARK_IMAGE:$tag" >> "$BUILD_LOG" 2>&1 || die "docker push $SPARK_IMAGE:$tag failed (log: $BUILD_LOG)"
+        $DOCKER push "$SPARK_IMAGE:$tag" >> "$IMG_BUILD_LOG" 2>&1 || die "docker push $SPARK_IMAGE:$tag failed (log: $IMG_BUILD_LOG)"
     done
 }
 
 write_ref() {
     local digest=$1 ref
-    [ -n "$digest" ] || die "registry has no manifest for $SPARK_IMAGE:$SPARK_IMAGE_TAG after push"
+    [ -n "$digest" ] || die "registry has no manifest for $SPARK_IMAGE:$IMG_TAG after push"
     ref=$SPARK_IMAGE@$digest
-    printf '%s\n' "$ref" > "$REF_FILE.tmp"
-    mv "$REF_FILE.tmp" "$REF_FILE"
-    log "Spark base image: $SPARK_IMAGE:$SPARK_IMAGE_TAG (written to $REF_FILE)"
+    printf '%s\n' "$ref" > "$IMG_REF_FILE.tmp"
+    mv "$IMG_REF_FILE.tmp" "$IMG_REF_FILE"
+    log "Spark base image: $SPARK_IMAGE:$IMG_TAG (written to $IMG_REF_FILE)"
     printf '%s\n' "$ref"
 }
 
-ensure_spark_image() { # force(0|1) [docker build args]
-    local force=$1
-    shift
-    check_pins
+ensure_spark_image() { # NAME force(0|1) [docker build args]
+    select_image "$1"
+    local force=$2
+    shift 2
     local hash digest main
     hash=$(input_hash)
-    digest=$(registry_digest "$SPARK_IMAGE_REPO" "$SPARK_IMAGE_TAG-in$hash")
+    digest=$(registry_digest "$SPARK_IMAGE_REPO" "$IMG_TAG-in$hash")
     if [ "$force" = 0 ] && [ -n "$digest" ]; then
-        main=$(registry_digest "$SPARK_IMAGE_REPO" "$SPARK_IMAGE_TAG")
+        main=$(registry_digest "$SPARK_IMAGE_REPO" "$IMG_TAG")
         if [ "$main" != "$digest" ]; then
-            log "retagging $SPARK_IMAGE:$SPARK_IMAGE_TAG-in$hash as :$SPARK_IMAGE_TAG"
-            registry_retag "$SPARK_IMAGE_REPO" "$SPARK_IMAGE_TAG-in$hash" "$SPARK_IMAGE_TAG"
+            log "retagging $SPARK_IMAGE:$IMG_TAG-in$hash as :$IMG_TAG"
+            registry_retag "$SPARK_IMAGE_REPO" "$IMG_TAG-in$hash" "$IMG_TAG"
         fi
-        log "reusing $SPARK_IMAGE:$SPARK_IMAGE_TAG from the registry (input hash $hash unchanged)"
+        log "reusing $SPARK_IMAGE:$IMG_TAG from the registry (input hash $hash unchanged)"
     else
         build_spark_image "$hash" "$@"
     fi
-    write_ref "$(registry_digest "$SPARK_IMAGE_REPO" "$SPARK_IMAGE_TAG")"
+    write_ref "$(registry_digest "$SPARK_IMAGE_REPO" "$IMG_TAG")"
 }
 
 # ---------------------------------------------------------------------------------------
 # commands
 # ---------------------------------------------------------------------------------------
 cmd_up() {
+    check_pins
     start_all
-    ensure_spark_image 0
+    local name
+    for name in "${SPARK_BASE_IMAGES[@]}"; do ensure_spark_image "$name" 0; done
 }
 
 cmd_build_base() {
-    local args=()
-    case "${1:-}" in
-        "") ;;
-        --no-cache) args=(--no-cache) ;;
-        *) die "build-base: unknown option '$1' (only --no-cache)" ;;
-    esac
+    local args=() names=() arg name
+    check_pins
+    for arg in "$@"; do
+        case "$arg" in
+            --no-cache) args=(--no-cache) ;;
+            -*) die "build-base: unknown option '$arg' (only --no-cache)" ;;
+            *)
+                [ "${#names[@]}" = 0 ] || die "build-base: one VERSION at most"
+                for name in "${SPARK_BASE_IMAGES[@]}"; do
+                    select_image "$name"
+                    if [ "$IMG_TAG" = "$arg" ]; then names=("$name"); fi
+                done
+                [ "${#names[@]}" = 1 ] || die "build-base: no Spark base image with tag '$arg' (versions.env: $SPARK_IMAGE_TAG, $SPARK4_IMAGE_TAG)"
+                ;;
+        esac
+    done
+    if [ "${#names[@]}" = 0 ]; then names=("${SPARK_BASE_IMAGES[@]}"); fi
     start_all
-    ensure_spark_image 1 "${args[@]}"
+    for name in "${names[@]}"; do ensure_spark_image "$name" 1 "${args[@]}"; done
 }
 
 cmd_status() {
@@ -511,26 +567,33 @@ cmd_status() {
         echo "registry:   stopped"
         rc=1
     fi
-    if registry_ping > /dev/null 2>&1; then
-        local digest hash
-        hash=$(input_hash)
-        digest=$(registry_digest "$SPARK_IMAGE_REPO" "$SPARK_IMAGE_TAG")
-        if [ -n "$digest" ]; then
-            echo "image:      $SPARK_IMAGE:$SPARK_IMAGE_TAG present ($SPARK_IMAGE@$digest)"
-            if [ "$(registry_digest "$SPARK_IMAGE_REPO" "$SPARK_IMAGE_TAG-in$hash")" = "$digest" ]; then
-                echo "            up to date with local/images (input hash $hash)"
+    local name digest hash
+    for name in "${SPARK_BASE_IMAGES[@]}"; do
+        select_image "$name"
+        if registry_ping > /dev/null 2>&1; then
+            hash=$(input_hash)
+            digest=$(registry_digest "$SPARK_IMAGE_REPO" "$IMG_TAG")
+            if [ -n "$digest" ]; then
+                echo "image:      $SPARK_IMAGE:$IMG_TAG present ($SPARK_IMAGE@$digest)"
+                if [ "$(registry_digest "$SPARK_IMAGE_REPO" "$IMG_TAG-in$hash")" = "$digest" ]; then
+                    echo "            up to date with local/images (input hash $hash)"
+                else
+                    echo "            OUT OF DATE: no build for input hash $hash yet (run: images.sh up)"
+                    rc=1
+                fi
             else
-                echo "            OUT OF DATE: no build for input hash $hash yet (run: images.sh up)"
+                echo "image:      $SPARK_IMAGE:$IMG_TAG not in the registry (run: images.sh up)"
                 rc=1
             fi
         else
-            echo "image:      $SPARK_IMAGE:$SPARK_IMAGE_TAG not in the registry (run: images.sh up)"
-            rc=1
+            echo "image:      $SPARK_IMAGE:$IMG_TAG unknown (registry not reachable)"
         fi
-    else
-        echo "image:      unknown (registry not reachable)"
-    fi
-    if [ -s "$REF_FILE" ]; then echo "ref file:   $REF_FILE -> $(cat "$REF_FILE")"; else echo "ref file:   none"; fi
+        if [ -s "$IMG_REF_FILE" ]; then
+            echo "ref file:   $IMG_REF_FILE -> $(cat "$IMG_REF_FILE")"
+        else
+            echo "ref file:   $IMG_REF_FILE: none"
+        fi
+    done
     return "$rc"
 }
 
