@@ -13,8 +13,13 @@ import { parseSparkMemory, parseK8sQuantity } from "./quantities";
 /** The Pulumi project name, which is also the config namespace. */
 export const CONFIG_NAMESPACE = "pyspark-k8s";
 
-/** The default Spark base image: an official image with Python 3, pinned by tag. */
-export const DEFAULT_BASE_IMAGE = "apache/spark:3.5.7-scala2.12-java17-python3-ubuntu";
+/**
+ * The default Spark base image: the newest official Spark 4 image with Python 3 (Scala
+ * 2.13, Java 21), pinned by tag, and the Spark version it carries. Spark 3.5 images
+ * (e.g. apache/spark:3.5.7-scala2.12-java17-python3-ubuntu) work as well.
+ */
+export const DEFAULT_BASE_IMAGE = "apache/spark:4.1.2-scala2.13-java21-python3-ubuntu";
+export const DEFAULT_SPARK_VERSION = "4.1.2";
 
 /** Spark refuses to start a JVM with less heap than this (450 MiB). */
 const MIN_SPARK_MEMORY_MIB = 450;
@@ -303,11 +308,9 @@ const jobSchema = z
          * CronJob's settings (cluster submitter only).
          */
         schedule: z
-            .union([z.string(), scheduleSchema], {
-                error: 'must be a cron expression (e.g. "0 3 * * *") or an object with cron and the CronJob\'s settings',
-            })
-            .transform((value) =>
-                scheduleSchema.parse(typeof value === "string" ? { cron: value } : value),
+            .preprocess(
+                (value) => (typeof value === "string" ? { cron: value } : value),
+                scheduleSchema,
             )
             .optional(),
     })
@@ -514,9 +517,11 @@ function formatProblems(problems: readonly ConfigProblem[], stackName?: string):
     return `invalid configuration${where}: ${problems.length} problem${problems.length === 1 ? "" : "s"}, nothing was created:\n${lines.join("\n")}`;
 }
 
+/** The value at `path`; a shorthand string (a cron for a schedule) stands for its object. */
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
     let node: unknown = root;
     for (const part of path) {
+        if (typeof node === "string" && node !== root) return node;
         if (node === null || typeof node !== "object") return undefined;
         node = (node as Record<PropertyKey, unknown>)[part];
     }
@@ -574,7 +579,20 @@ export function validateStackConfig(raw: Record<string, unknown>, stackName?: st
         problems.push(...sparkVersionProblems(parsed.data));
     }
     if (problems.length > 0) throw new ConfigError(problems, stackName);
-    return parsed.data as StackConfig;
+    return withDefaultSparkVersion(parsed.data as StackConfig);
+}
+
+/** The default base image declares its Spark version; any other image declares its own. */
+function withDefaultSparkVersion(config: StackConfig): StackConfig {
+    const image = config.image;
+    if (
+        image.mode === "existing" ||
+        image.sparkVersion !== undefined ||
+        image.baseImage !== DEFAULT_BASE_IMAGE
+    ) {
+        return config;
+    }
+    return { ...config, image: { ...image, sparkVersion: DEFAULT_SPARK_VERSION } };
 }
 
 /** The keys a strict object accepts at `path`, for "allowed here" hints. */
@@ -591,7 +609,9 @@ function allowedKeysAt(path: readonly PropertyKey[]): string[] | undefined {
 
 /** The local submitter checks the deployer's spark-submit against the image's Spark. */
 function sparkVersionProblems(config: StackConfig): ConfigProblem[] {
-    if (config.image.sparkVersion !== undefined) return [];
+    const image = config.image;
+    if (image.sparkVersion !== undefined) return [];
+    if (image.mode !== "existing" && image.baseImage === DEFAULT_BASE_IMAGE) return [];
     return Object.entries(config.jobs)
         .filter(([, job]) => job.submitter === "local")
         .map(([name]) => ({

@@ -32,6 +32,96 @@ describe("validateStackConfig", () => {
         expect(pi.startTimeoutSeconds).toBe(180);
         expect(pi.runTimeoutSeconds).toBe(1800);
         expect(pi.runId).toBe("1");
+        expect(pi.submitter).toBe("cluster");
+        expect(pi.retries).toBe(0);
+        expect(pi.schedule).toBeUndefined();
+        expect(config.cluster.apiRetrySeconds).toBe(120);
+    });
+
+    it("declares the default base image's Spark version, and only that image's", () => {
+        const built = { mode: "cli", registry: "registry.example.com", repository: "org/jobs" };
+        expect(validateStackConfig({ ...minimal(), image: built }).image.sparkVersion).toBe(
+            "4.1.2",
+        );
+        const other = { ...built, baseImage: "apache/spark:3.5.7-scala2.12-java17-python3-ubuntu" };
+        expect(
+            validateStackConfig({ ...minimal(), image: other }).image.sparkVersion,
+        ).toBeUndefined();
+    });
+
+    it("takes a schedule as a cron string or as the CronJob's settings", () => {
+        const cron = validateStackConfig({
+            ...minimal(),
+            jobs: { pi: { app: "a.py", schedule: "0 3 * * *" } },
+        });
+        expect(cron.jobs.pi.schedule).toEqual({
+            cron: "0 3 * * *",
+            concurrencyPolicy: "Forbid",
+            successfulRunsHistoryLimit: 3,
+            failedRunsHistoryLimit: 3,
+            suspend: false,
+        });
+        const full = validateStackConfig({
+            ...minimal(),
+            jobs: {
+                pi: {
+                    app: "a.py",
+                    schedule: {
+                        cron: "@daily",
+                        timeZone: "Europe/Paris",
+                        concurrencyPolicy: "Replace",
+                        suspend: true,
+                    },
+                },
+            },
+        });
+        expect(full.jobs.pi.schedule).toMatchObject({
+            cron: "@daily",
+            timeZone: "Europe/Paris",
+            concurrencyPolicy: "Replace",
+            suspend: true,
+        });
+    });
+
+    it("refuses bad schedules and retries, and what the local submitter cannot do", () => {
+        expect(
+            problemsOf({
+                ...minimal(),
+                jobs: {
+                    a: { app: "a.py", schedule: "every night" },
+                    b: {
+                        app: "b.py",
+                        schedule: { cron: "0 3 * * *", concurrencyPolicy: "Sometimes" },
+                    },
+                    c: { app: "c.py", retries: -1 },
+                    d: { app: "d.py", submitter: "laptop" },
+                },
+            }),
+        ).toEqual([
+            'pyspark-k8s:jobs.a.schedule.cron: must be a cron expression of five fields (e.g. "0 3 * * *") or a macro such as @daily <"every night">',
+            'pyspark-k8s:jobs.b.schedule.concurrencyPolicy: must be Forbid, Allow or Replace <"Sometimes">',
+            "pyspark-k8s:jobs.c.retries: must be at least 0 <-1>",
+            "pyspark-k8s:jobs.d.submitter: must be 'cluster' (a Kubernetes Job runs spark-submit) or 'local' (spark-submit from the deployer) <\"laptop\">",
+        ]);
+        expect(
+            problemsOf({
+                image: { mode: "existing", ref: `registry.example.com/jobs@${DIGEST}` },
+                jobs: {
+                    pi: { app: "a.py", submitter: "local", schedule: "0 3 * * *", retries: 1 },
+                },
+            }),
+        ).toEqual([
+            "pyspark-k8s:jobs.pi.schedule: needs submitter 'cluster': a schedule runs as a CronJob in the cluster <\"0 3 * * *\">",
+            "pyspark-k8s:jobs.pi.retries: needs submitter 'cluster': retries are the Kubernetes Job's backoffLimit <1>",
+        ]);
+    });
+
+    it("requires the image's Spark version for the local submitter, which checks spark-submit against it", () => {
+        expect(
+            problemsOf({ ...minimal(), jobs: { pi: { app: "a.py", submitter: "local" } } }),
+        ).toEqual([
+            "pyspark-k8s:image.sparkVersion: is required by job 'pi' (submitter 'local'): the deployer's spark-submit must match the image's Spark, and this says which that is (e.g. 3.5.7)",
+        ]);
     });
 
     it("defaults a built image to the official Spark Python base image", () => {

@@ -216,7 +216,7 @@ describe("stack dev (minikube)", () => {
             imageName: "localhost:5000/pyspark-jobs:dev",
             context: "app",
             dockerfile: "app/Dockerfile",
-            baseImage: "apache/spark:3.5.7-scala2.12-java17-python3-ubuntu",
+            baseImage: "apache/spark:4.1.2-scala2.13-java21-python3-ubuntu",
         });
         expect(byType(run, IMAGE_BUILD)[0].inputs.registryPassword).toBeUndefined();
         expect(byType(run, "pulumi:providers:kubernetes")[0].inputs.context).toBe("minikube");
