@@ -101,11 +101,11 @@ async function main(): Promise<void> {
         plain.push(timed(["spark-submit", ...args], { ...toolchainEnv, KUBECONFIG }));
         await removeRun(cleanupDeps, spec.namespace, `pyspark-k8s/run=${tag}`);
     }
-    rows.push(["pulumi up running the pi job", viaPulumi, ""]);
+    rows.push(["pulumi up running the pi job (submitter cluster)", viaPulumi, ""]);
     rows.push([
-        "plain spark-submit, same app and settings",
+        "plain spark-submit in cluster mode from this machine, same app and settings",
         plain,
-        `ratio of medians ${(median(viaPulumi) / median(plain)).toFixed(2)}`,
+        `ratio of medians ${(median(viaPulumi) / median(plain)).toFixed(2)}, target <= 1.0`,
     ]);
 
     const noopPreview: number[] = [];
@@ -137,11 +137,45 @@ async function main(): Promise<void> {
     const emptyPreview: number[] = [];
     for (let i = 0; i < RUNS; i++)
         emptyPreview.push(timed(["pulumi", "preview", "--non-interactive"], emptyEnv, empty));
-    rows.push(["no-op pulumi preview of the stack", noopPreview, ""]);
-    rows.push(["no-op pulumi up of the stack", noopUp, ""]);
+    const ratio = (a: number[]) =>
+        `${(median(a) / median(emptyPreview)).toFixed(2)}x the empty program, target <= 1.5`;
+    rows.push(["no-op pulumi preview of the stack", noopPreview, ratio(noopPreview)]);
+    rows.push(["no-op pulumi up of the stack", noopUp, ratio(noopUp)]);
     rows.push(["pulumi preview of an empty program", emptyPreview, ""]);
     must(project.pulumi("destroy", "--yes", "--skip-preview"));
     project.dispose();
+
+    // Preview of a new stack with 20 jobs against the same with 1 job, alternating.
+    const one: number[] = [];
+    const twenty: number[] = [];
+    const withJobs = (n: number) => {
+        const p = new Project("local");
+        const file = path.join(p.dir, "Pulumi.local.yaml");
+        const doc = yaml.load(fs.readFileSync(file, "utf8")) as {
+            config: Record<string, Record<string, unknown>>;
+        };
+        const pi = doc.config["pyspark-k8s:jobs"].pi;
+        doc.config["pyspark-k8s:jobs"] = Object.fromEntries(
+            Array.from({ length: n }, (_, i) => [`pi-${String(i + 1).padStart(2, "0")}`, pi]),
+        );
+        fs.writeFileSync(file, yaml.dump(doc));
+        must(p.pulumi("stack", "init"));
+        return p;
+    };
+    const small = withJobs(1);
+    const large = withJobs(20);
+    for (let i = 0; i < RUNS; i++) {
+        one.push(must(small.pulumi("preview")));
+        twenty.push(must(large.pulumi("preview")));
+    }
+    small.dispose();
+    large.dispose();
+    rows.push(["pulumi preview of a new stack with 1 job", one, ""]);
+    rows.push([
+        "pulumi preview of a new stack with 20 jobs",
+        twenty,
+        `${(median(twenty) / median(one)).toFixed(2)}x the 1-job stack, target <= 1.5`,
+    ]);
 
     const clusterPurged: number[] = [];
     const clusterWarm: number[] = [];
@@ -167,7 +201,7 @@ async function main(): Promise<void> {
         );
     }
     console.log(
-        `\n${RUNS} runs each, alternating where compared; 2 cores, 24 GiB; Kubernetes 1.34.4, Spark 3.5.7, Pulumi ${process.env.PULUMI_VERSION ?? "3.259.0"}.`,
+        `\n${RUNS} runs each, alternating where compared; 2 cores, 24 GiB; Kubernetes 1.34.4, Spark 3.5.7 image, Pulumi ${process.env.PULUMI_VERSION ?? "3.259.0"}.`,
     );
     console.log(
         "Cold builds (toolchain, cluster binaries, base image from nothing) are timed by their own scripts on a fresh machine; see the README.",

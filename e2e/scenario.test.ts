@@ -54,6 +54,18 @@ let first: { driverPod: string; runJob: string; clusterRole: string; binding: st
 let runId = 1;
 const timings: Record<string, number> = {};
 
+// Jest shows console output only when the file ends: say on stderr which step runs.
+let stepStarted = 0;
+beforeEach(() => {
+    stepStarted = Date.now();
+    process.stderr.write(
+        `[e2e ${new Date().toISOString().slice(11, 19)}] ${expect.getState().currentTestName}\n`,
+    );
+});
+afterEach(() => {
+    process.stderr.write(`[e2e] ... ${((Date.now() - stepStarted) / 1000).toFixed(1)} s\n`);
+});
+
 beforeAll(() => {
     project = new Project("local");
     kube = adminClient();

@@ -135,8 +135,27 @@ export interface WatchTarget {
     readonly resourceVersion: string;
 }
 
+/** A request that has not answered within `ms`: rejected as a timeout (retried as one). */
+function withTimeout<T>(request: Promise<T>, ms: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+            () =>
+                reject(
+                    Object.assign(new Error(`no answer within ${ms / 1000} s`), {
+                        code: "ETIMEDOUT",
+                    }),
+                ),
+            ms,
+        );
+    });
+    return Promise.race([request, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Options of a {@link KubeClient}. */
 export interface KubeClientOptions {
+    /** How long one request may take before it counts as a (transient) timeout; default 30 s. */
+    readonly requestTimeoutMs?: number;
     /** How long transient API errors are retried before a call fails; default 120 s. */
     readonly retryWindowMs?: number;
     /** Told about each retried failure. */
@@ -171,9 +190,10 @@ export class KubeClient {
     }
 
     private retry<T>(what: string, call: () => Promise<T>): Promise<T> {
+        const timeoutMs = this.options.requestTimeoutMs ?? 30_000;
         return withRetry(
             `${what} at ${this.server}`,
-            call,
+            () => withTimeout(call(), timeoutMs),
             {
                 windowMs: this.retryWindowMs,
                 onRetry: (err, _attempt, elapsedMs) =>

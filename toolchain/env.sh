@@ -20,6 +20,9 @@ export PULUMI_HOME="$PSK_TOOLCHAIN_CACHE/pulumi-home"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
+# Programs run without a type-check at start (halves a no-op preview); `tsc --noEmit` in
+# the test command type-checks them instead.
+export PULUMI_NODEJS_TRANSPILE_ONLY="${PULUMI_NODEJS_TRANSPILE_ONLY:-true}"
 # Resource providers come from the plugin cache above, at the exact versions that
 # build.sh installed (an ambient pulumi-resource-* on PATH would be used for ANY
 # requested version, with a warning on every run). The language host and the
