@@ -152,6 +152,23 @@ export class Project {
         if (run.code !== 0) throw new Error(`config set ${pathKey} failed:\n${run.output}`);
     }
 
+    /** Sets a list by path (`jobs.pi.args`), replacing what was there. */
+    setList(pathKey: string, values: readonly string[]): void {
+        this.pulumi("config", "rm", "--path", `pyspark-k8s:${pathKey}`);
+        values.forEach((value, i) => {
+            const run = this.pulumi(
+                "config",
+                "set",
+                "--path",
+                `pyspark-k8s:${pathKey}[${i}]`,
+                "--",
+                value,
+            );
+            if (run.code !== 0)
+                throw new Error(`config set ${pathKey}[${i}] failed:\n${run.output}`);
+        });
+    }
+
     /** The stack's outputs. */
     outputs(): Record<string, unknown> {
         const run = this.pulumi("stack", "output", "--json");

@@ -290,8 +290,7 @@ test("7. retries: an app that fails its first attempt passes with retries 1, and
     project.set("jobs.pi.driver.memory", "512m");
     project.set("jobs.pi.startTimeoutSeconds", "120");
     project.set("jobs.pi.app", "jobs/flaky.py");
-    project.set("jobs.pi.args", "[]");
-    project.pulumi("config", "set", "--path", "pyspark-k8s:jobs.pi.args[0]", "--", "1");
+    project.setList("jobs.pi.args", ["1"]);
     project.set("jobs.pi.resultPattern", "flaky: succeeded on attempt [0-9]+");
     project.set("jobs.pi.retries", "1");
     const passing = project.up();
@@ -312,8 +311,7 @@ test("7. retries: an app that fails its first attempt passes with retries 1, and
 
 test("8. without deletecollection the driver cannot clean up: its executors stay behind", async () => {
     project.set("jobs.pi.app", "jobs/pi.py");
-    project.set("jobs.pi.args", "[]");
-    project.pulumi("config", "set", "--path", "pyspark-k8s:jobs.pi.args[0]", "--", "2");
+    project.setList("jobs.pi.args", ["2", "200000"]);
     project.set("jobs.pi.resultPattern", "Pi is roughly [0-9.]+");
     await setClusterRoleVerbs(
         kube,
@@ -360,7 +358,7 @@ test("9. SIGKILL to pulumi up while the driver runs: the next up re-attaches to 
 
 test("10. kube-apiserver stopped for 20 s while a run runs: the run completes and pulumi up succeeds", async () => {
     bumpRunId();
-    project.pulumi("config", "set", "--path", "pyspark-k8s:jobs.pi.args[1]", "--", "30000000");
+    project.setList("jobs.pi.args", ["2", "30000000"]);
     const started = project.start("up", "--yes", "--skip-preview");
     await pollUntil(
         () => pods(`${JOB},spark-role=executor`),
@@ -398,7 +396,7 @@ test("11. kube-apiserver down for longer than the retry window: a clear failure;
     project.set("cluster.apiRetrySeconds", "120");
     const again = project.up();
     expect(again.output).toMatch(/\[jobrun\] job pi: succeeded/);
-    project.pulumi("config", "set", "--path", "pyspark-k8s:jobs.pi.args[1]", "--", "200000");
+    project.setList("jobs.pi.args", ["2", "200000"]);
 });
 
 test("12. the pi job on the Spark 4 image", async () => {

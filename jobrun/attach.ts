@@ -15,6 +15,7 @@ import {
 } from "../lib/driverState";
 import { extractResult, logTail, pythonError, registeredExecutors } from "../lib/driverLog";
 import { LABELS } from "../lib/jobSpec";
+import { describeError } from "../lib/retry";
 import {
     JobView,
     RunPodView,
@@ -183,14 +184,19 @@ async function checkStart(
     const waited = (deps.now() - since) / 1000;
     const why = newest ? startingReason(newest) : await noPodReason(spec, deps);
     if (!HOPELESS_WAITING.has(why.reason) && waited < spec.startTimeoutSeconds) return;
-    await deps.kube.delete(spec.namespace, "jobs", spec.jobName);
     const what = newest
         ? `driver pod ${spec.namespace}/${newest.metadata?.name}`
         : `the run's driver pod`;
-    throw new RunFailure(
-        `job ${spec.job}: ${what} could not start within ${spec.startTimeoutSeconds}s: ${why.reason}${why.message ? `: ${why.message}` : ""}\n` +
-            `The run's Job ${spec.namespace}/${spec.jobName} was deleted, with its pods; \`pulumi up --refresh\` (or a change of the job's settings or runId) runs it again.`,
-    );
+    const failure = `job ${spec.job}: ${what} could not start within ${spec.startTimeoutSeconds}s: ${why.reason}${why.message ? `: ${why.message}` : ""}`;
+    // The clean-up's own error is added to the failure; it never replaces it.
+    let cleanup: string;
+    try {
+        await deps.kube.delete(spec.namespace, "jobs", spec.jobName);
+        cleanup = `The run's Job ${spec.namespace}/${spec.jobName} was deleted, with its pods; \`pulumi up --refresh\` (or a change of the job's settings or runId) runs it again.`;
+    } catch (err) {
+        cleanup = `Deleting the run's Job ${spec.namespace}/${spec.jobName} failed too (${describeError(err)}): its pending pod may still start later; \`pulumi destroy\` or \`kubectl -n ${spec.namespace} delete job ${spec.jobName}\` removes it.`;
+    }
+    throw new RunFailure(`${failure}\n${cleanup}`);
 }
 
 /** Why a Job has no pod yet: the Job controller's last warning event about it. */

@@ -13,8 +13,14 @@ export interface RecordedRun {
     readonly result: string;
 }
 
-/** The stack output `jobRuns`: job name to its recorded run. */
-export type JobRuns = Readonly<Record<string, RecordedRun>>;
+/** A scheduled job's entry: the CronJob that runs it. */
+export interface RecordedSchedule {
+    readonly cronJob: string;
+    readonly schedule: string;
+}
+
+/** The stack output `jobRuns`: job name to its recorded run, or its schedule. */
+export type JobRuns = Readonly<Record<string, RecordedRun | RecordedSchedule>>;
 
 /**
  * One line per job in `after`: a job whose driver pod differs from the one recorded
@@ -22,7 +28,14 @@ export type JobRuns = Readonly<Record<string, RecordedRun>>;
  */
 export function describeRuns(before: JobRuns, after: JobRuns): string[] {
     return Object.entries(after).map(([job, run]) => {
-        const ranNow = before[job]?.driverPod !== run.driverPod;
+        if ("cronJob" in run) {
+            return `${job}: scheduled (${run.schedule}), runs outside pulumi up as CronJob ${run.cronJob}`;
+        }
+        const earlier = before[job];
+        const ranNow =
+            earlier === undefined ||
+            !("driverPod" in earlier) ||
+            earlier.driverPod !== run.driverPod;
         return ranNow
             ? `${job}: ran in this update (driver pod ${run.driverPod}, ${run.executorsStarted} executors, ${run.durationSeconds} s): ${run.result}`
             : `${job}: not run in this update, its inputs are unchanged; recorded run (driver pod ${run.driverPod}): ${run.result}`;

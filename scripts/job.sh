@@ -18,7 +18,7 @@ case "${1:-up}" in
         exit
         ;;
     up) replace=() ;;
-    rerun) replace=(--replace '**:JobRun::*') ;;
+    rerun) replace=(--replace '**:JobRun::*' --replace '**batch/v1:Job::*') ;;
     *)
         echo "npm run job: unknown argument '$1' (allowed: up, rerun, down)" >&2
         exit 2

@@ -338,6 +338,29 @@ describe("attachRun", () => {
         expect(cluster.t).toBeLessThan(30_000);
     });
 
+    it("keeps the start failure when deleting the Job fails too, and adds the clean-up's error", async () => {
+        const bad = driver(
+            `${RUN}-x1`,
+            { waiting: { reason: "InvalidImageName", message: "bad ref" } },
+            { phase: "Pending" },
+        );
+        const cluster = new ScriptedCluster([{ job: job(), pods: [bad] }]);
+        cluster.delete = () =>
+            Promise.reject(
+                Object.assign(new Error("HTTP 403"), {
+                    code: 403,
+                    body: '{"message":"jobs is forbidden"}',
+                }),
+            );
+        const message = await failure(attachRun(SPEC, deps(cluster).deps));
+        expect(message).toMatch(
+            /^job pi: driver pod spark\/pi-0a1b2c3d-x1 could not start within 20s: InvalidImageName: bad ref\n/,
+        );
+        expect(message).toContain(
+            "Deleting the run's Job spark/pi-0a1b2c3d failed too (HTTP 403: jobs is forbidden)",
+        );
+    });
+
     it("fails at once on an image name that can never be pulled", async () => {
         const bad = driver(
             `${RUN}-x1`,

@@ -30,6 +30,14 @@ describe("describeRuns", () => {
         ]);
     });
 
+    it("says a scheduled job runs outside pulumi up, naming its CronJob", () => {
+        expect(
+            describeRuns({}, { nightly: { cronJob: "nightly-0a1b2c3d", schedule: "0 3 * * *" } }),
+        ).toEqual([
+            "nightly: scheduled (0 3 * * *), runs outside pulumi up as CronJob nightly-0a1b2c3d",
+        ]);
+    });
+
     it("reports each job of a stack on its own", () => {
         const lines = describeRuns(
             { pi: run("pi-a-driver"), wc: run("wc-a-driver", "words: 3") },
