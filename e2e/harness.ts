@@ -156,11 +156,14 @@ export class Project {
     setList(pathKey: string, values: readonly string[]): void {
         this.pulumi("config", "rm", "--path", `pyspark-k8s:${pathKey}`);
         values.forEach((value, i) => {
+            const key = `pyspark-k8s:${pathKey}[${i}]`;
             const run = this.pulumi(
                 "config",
                 "set",
                 "--path",
-                `pyspark-k8s:${pathKey}[${i}]`,
+                "--type",
+                "string",
+                key,
                 "--",
                 value,
             );
