@@ -39,7 +39,46 @@ export function loadKubeConfig(kubeconfig?: string, context?: string): k8s.KubeC
     }
     if (!kc.getCurrentCluster())
         throw new Error(`kubeconfig ${file}: its context names no cluster`);
-    return kc;
+    return withEarlyRefresh(kc);
+}
+
+/** Where the runner's own modules are (the project directory). */
+const PROJECT_DIR = path.join(__dirname, "..");
+
+/**
+ * The kubeconfig with every exec credential plugin run through jobrun/execEarly.ts,
+ * which makes its tokens expire a margin early: the client then runs the plugin again
+ * before the real expiry, so a run longer than a token's life (EKS: 15 min) keeps working.
+ */
+export function withEarlyRefresh(kc: k8s.KubeConfig): k8s.KubeConfig {
+    const users = kc.users.map((user) =>
+        user.exec?.command
+            ? {
+                  ...user,
+                  exec: {
+                      ...user.exec,
+                      command: process.execPath,
+                      args: [
+                          "-r",
+                          require.resolve("ts-node/register/transpile-only", {
+                              paths: [PROJECT_DIR],
+                          }),
+                          path.join(PROJECT_DIR, "jobrun", "execEarly.ts"),
+                          user.exec.command,
+                          ...((user.exec.args as string[] | undefined) ?? []),
+                      ],
+                  },
+              }
+            : user,
+    );
+    const early = new k8s.KubeConfig();
+    early.loadFromOptions({
+        clusters: kc.clusters,
+        users,
+        contexts: kc.contexts,
+        currentContext: kc.getCurrentContext(),
+    });
+    return early;
 }
 
 /** The namespaced resources the runner reads, deletes and watches. */

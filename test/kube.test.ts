@@ -93,10 +93,11 @@ describe("loadKubeConfig", () => {
 });
 
 describe("KubeClient", () => {
-    it("runs an exec credential plugin again once its token has expired, and not before", async () => {
+    it("runs an exec credential plugin again a minute before its token expires, and not earlier", async () => {
         const api = await fakeApi();
         const dir = tempDir();
-        // Each run of the plugin hands out a new token, valid for 2 s (EKS tokens: 15 min).
+        // Each run of the plugin hands out a new token, valid for 62 s (EKS tokens: 15 min):
+        // the runner treats it as expiring 60 s early, so it asks again after 2 s.
         const script = path.join(dir, "plugin.js");
         fs.writeFileSync(
             script,
@@ -105,7 +106,7 @@ describe("KubeClient", () => {
                 `const counter = ${JSON.stringify(path.join(dir, "runs"))};`,
                 "const n = (fs.existsSync(counter) ? Number(fs.readFileSync(counter, 'utf8')) : 0) + 1;",
                 "fs.writeFileSync(counter, String(n));",
-                "const expirationTimestamp = new Date(Date.now() + 2000).toISOString();",
+                "const expirationTimestamp = new Date(Date.now() + 62000).toISOString();",
                 "console.log(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: 'token-' + n, expirationTimestamp } }));",
             ].join("\n"),
         );
