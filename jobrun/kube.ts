@@ -51,26 +51,19 @@ const PROJECT_DIR = path.join(__dirname, "..");
  * before the real expiry, so a run longer than a token's life (EKS: 15 min) keeps working.
  */
 export function withEarlyRefresh(kc: k8s.KubeConfig): k8s.KubeConfig {
-    const users = kc.users.map((user) =>
-        user.exec?.command
-            ? {
-                  ...user,
-                  exec: {
-                      ...user.exec,
-                      command: process.execPath,
-                      args: [
-                          "-r",
-                          require.resolve("ts-node/register/transpile-only", {
-                              paths: [PROJECT_DIR],
-                          }),
-                          path.join(PROJECT_DIR, "jobrun", "execEarly.ts"),
-                          user.exec.command,
-                          ...((user.exec.args as string[] | undefined) ?? []),
-                      ],
-                  },
-              }
-            : user,
-    );
+    const users = kc.users.map((user) => {
+        // client-node types a user's exec section loosely.
+        const exec = user.exec as { command?: string; args?: string[] } | undefined;
+        if (!exec?.command) return user;
+        const args = [
+            "-r",
+            require.resolve("ts-node/register/transpile-only", { paths: [PROJECT_DIR] }),
+            path.join(PROJECT_DIR, "jobrun", "execEarly.ts"),
+            exec.command,
+            ...(exec.args ?? []),
+        ];
+        return { ...user, exec: { ...exec, command: process.execPath, args } };
+    });
     const early = new k8s.KubeConfig();
     early.loadFromOptions({
         clusters: kc.clusters,
