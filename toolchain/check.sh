@@ -35,7 +35,6 @@ if [ -x "$PSK_TOOLCHAIN_BIN/pulumi" ]; then
         sed 's/^/     /' "$tmp/plugins"
     fi
 fi
-printf 'INFO command provider %s: not built (not served by the Go module proxy; see versions.env)\n' "$COMMAND_PROVIDER_VERSION"
 if [ "$(command -v pulumi-resource-kubernetes)" = "$PSK_TOOLCHAIN_BIN/pulumi-resource-kubernetes" ]; then
     pass "pulumi-resource-kubernetes on PATH"
 else

@@ -38,7 +38,9 @@ fi
 # LOCAL-ONLY passphrase for the secrets provider of stacks in the local file backend.
 # It protects nothing: it only lets `pulumi stack init/up` run non-interactively on
 # throwaway local/CI stacks. Set PULUMI_CONFIG_PASSPHRASE yourself for anything real.
-if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+# Only for a local file backend: a remote backend's stacks get no well-known passphrase.
+if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ] \
+    && [ "${PULUMI_BACKEND_URL#file://}" != "$PULUMI_BACKEND_URL" ]; then
     export PULUMI_CONFIG_PASSPHRASE="pyspark-k8s-local-only"
 fi
 
