@@ -295,7 +295,8 @@ test("7. retries: an app that fails its first attempt passes with retries 1, and
     project.set("jobs.pi.retries", "1");
     const passing = project.up();
     timings.retriedUp = passing.seconds;
-    expect(pi()).toMatchObject({ attempts: 2, result: "flaky: succeeded on attempt 2" });
+    expect(pi().attempts).toBe(2);
+    expect(pi().result).toMatch(/^flaky: succeeded on attempt 2\b/);
     expect(passing.output).toMatch(/attempt 1, driver pod .*: application failure: exit code 1/);
     expect(await driversOf(String(pi().runJob))).toHaveLength(2);
 
@@ -311,6 +312,7 @@ test("7. retries: an app that fails its first attempt passes with retries 1, and
 
 test("8. without deletecollection the driver cannot clean up: its executors stay behind", async () => {
     project.set("jobs.pi.app", "jobs/pi.py");
+    project.set("jobs.pi.retries", "0");
     project.setList("jobs.pi.args", ["2", "200000"]);
     project.set("jobs.pi.resultPattern", "Pi is roughly [0-9.]+");
     await setClusterRoleVerbs(
@@ -354,6 +356,13 @@ test("9. SIGKILL to pulumi up while the driver runs: the next up re-attaches to 
     );
     expect(pi()).toMatchObject({ runJob: job, driverPod: driver, exitCode: 0 });
     expect(await driversOf(job)).toEqual([driver]);
+    // The engine keeps warning about the killed create until it is cleared.
+    expect(
+        project.pulumi("refresh", "--clear-pending-creates", "--yes", "--skip-preview").code,
+    ).toBe(0);
+    expect(project.pulumi("preview", "--expect-no-changes").output).not.toMatch(
+        /pending operations/,
+    );
 });
 
 test("10. kube-apiserver stopped for 20 s while a run runs: the run completes and pulumi up succeeds", async () => {

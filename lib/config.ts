@@ -136,7 +136,7 @@ export const RESERVED_SPARK_CONF: Record<string, string> = {
     "spark.kubernetes.executor.podNamePrefix": "(generated per run)",
     "spark.kubernetes.context": "cluster.context",
     "spark.driver.host": "(the driver pod's IP, cluster submitter)",
-    "spark.driver.bindAddress": "(set by the program, cluster submitter)",
+    "spark.driver.bindAddress": "(the driver pod's IP, cluster submitter)",
     "spark.kubernetes.submission.waitAppCompletion": "(managed by the job runner)",
     "spark.executor.instances": "jobs.<name>.executor.instances",
     "spark.dynamicAllocation.enabled": "jobs.<name>.dynamicAllocation",

@@ -90,7 +90,8 @@ export function inClusterSubmitArgs(spec: JobRunSpec, run: string): string[] {
         ["spark.kubernetes.authenticate.driver.serviceAccountName", spec.serviceAccountName],
         ["spark.kubernetes.driver.pod.name", "$(PSK_POD_NAME)"],
         ["spark.driver.host", "$(PSK_POD_IP)"],
-        ["spark.driver.bindAddress", "0.0.0.0"],
+        // No spark.driver.bindAddress: the driver binds to its pod IP (Spark 4 advertises
+        // the bind address to the executors, so 0.0.0.0 would leave them unable to connect).
         // Per attempt (pod), so a retry never collides with a previous attempt's executors.
         ["spark.kubernetes.executor.podNamePrefix", "$(PSK_POD_NAME)"],
         ...workloadConf(spec, run),

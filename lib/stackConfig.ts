@@ -54,9 +54,20 @@ function secretConfigKeys(all: Record<string, string>): string[] {
 /**
  * The validated configuration of the current stack.
  *
- * @throws ConfigError listing every problem; nothing has been registered yet.
+ * @throws RunError with the ConfigError's message, listing every problem; nothing has been
+ *   registered yet.
  */
 export function readStackConfig(): StackConfig {
+    try {
+        return readAndValidate();
+    } catch (err) {
+        // RunError: the engine shows its message alone, without a stack trace.
+        if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
+        throw err;
+    }
+}
+
+function readAndValidate(): StackConfig {
     let all: Record<string, string>;
     try {
         all = pulumi.runtime.allConfig();

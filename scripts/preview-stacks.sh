@@ -68,7 +68,7 @@ for file in Pulumi.*.yaml; do
     missing=""
     for want in "pyspark-k8s:image:JobImage" "dynamic/pyspark-k8s:ImageBuild" "pyspark-k8s:rbac:SparkRbac" \
         "kubernetes:core/v1:ServiceAccount" "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole " \
-        "kubernetes:rbac.authorization.k8s.io/v1:$binding " "pyspark-k8s:job:SparkJob" "dynamic/pyspark-k8s:JobRun"; do
+        "kubernetes:rbac.authorization.k8s.io/v1:$binding " "pyspark-k8s:job:SparkJob" "kubernetes:batch/v1:Job" "dynamic/pyspark-k8s:RunResult"; do
         grep -q -- "+ .*$want" "$out" || missing="$missing $want"
     done
     if [ -z "$missing" ]; then
@@ -92,6 +92,9 @@ elif ! grep -q "invalid configuration of stack 'bad': 3 problems, nothing was cr
     || ! grep -q "pyspark-k8s:jobs.pi.executor.instances: must be at least 1 (got 0)" "$out" \
     || ! grep -q "pyspark-k8s:executors: is not a known setting" "$out"; then
     fail "bad config: validation message missing:"
+    sed 's/^/     /' "$out"
+elif grep -Eq '^ +at .*(\.ts|\.js):[0-9]+' "$out"; then
+    fail "bad config: the message carries a stack trace:"
     sed 's/^/     /' "$out"
 elif grep -Eq '^ *\+ +(kubernetes|pulumi-nodejs|pyspark-k8s):' "$out"; then
     fail "bad config registered resources:"

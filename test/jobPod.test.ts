@@ -105,7 +105,7 @@ describe("jobManifest", () => {
         expect(conf["spark.kubernetes.driver.pod.name"]).toBe("$(PSK_POD_NAME)");
         expect(conf["spark.kubernetes.executor.podNamePrefix"]).toBe("$(PSK_POD_NAME)");
         expect(conf["spark.driver.host"]).toBe("$(PSK_POD_IP)");
-        expect(conf["spark.driver.bindAddress"]).toBe("0.0.0.0");
+        expect(conf["spark.driver.bindAddress"]).toBeUndefined();
         expect(container.env.slice(0, 2)).toEqual([
             { name: "PSK_POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
             { name: "PSK_POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
