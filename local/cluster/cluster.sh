@@ -154,6 +154,8 @@ _restore_sysctls() {
 }
 
 _host_network_up() {
+    # Fresh start (no node agent of ours running): what exists now is someone else's.
+    if [ -z "$(_pid_of kube-proxy)" ] && [ -z "$(_pid_of kubelet)" ]; then _record_foreign_chains; fi
     _save_sysctls
     sysctl -qw net.ipv4.ip_forward=1 || die "cannot set net.ipv4.ip_forward=1"
     if [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]; then
@@ -188,17 +190,51 @@ _host_network_up() {
 }
 
 # Deletes every KUBE-*, CNI-* and PSK-* chain (and the jumps to them) in all tables.
+# The KUBE-*/CNI-* chains (kube-proxy, kubelet, CNI plugins) that existed before this
+# cluster started belong to something else on this host: recorded at up, spared at down.
+FOREIGN_CHAINS="$STATE_DIR/foreign-iptables-chains"
+
+# _chains IPT TABLE: the KUBE-/CNI-/PSK- chains of a table, one per line.
+_chains() { "$1-save" -t "$2" 2> /dev/null | sed -n 's/^:\(\(KUBE\|CNI\|PSK\)-[^ ]*\) .*/\1/p'; }
+
+# Records the chains of other software, before our components create theirs.
+_record_foreign_chains() {
+    local ipt t c
+    mkdir -p "$STATE_DIR"
+    for ipt in iptables ip6tables; do
+        command -v "$ipt-save" > /dev/null || continue
+        for t in raw mangle nat filter; do
+            while read -r c; do
+                case "$c" in "" | PSK-*) ;; *) echo "$ipt $t $c" ;; esac
+            done < <(_chains "$ipt" "$t")
+        done
+    done > "$FOREIGN_CHAINS"
+}
+
+# _our_chains IPT TABLE: the chains of a table this cluster created (not recorded as foreign).
+_our_chains() {
+    local c
+    _chains "$1" "$2" | while read -r c; do
+        [ -n "$c" ] || continue
+        grep -qxF "$1 $2 $c" "$FOREIGN_CHAINS" 2> /dev/null || echo "$c"
+    done
+}
+
 _iptables_clean() {
-    local ipt t save line chain chains
+    local ipt t save line chain chains pattern
     for ipt in iptables ip6tables; do
         command -v "$ipt-save" > /dev/null || continue
         for t in raw mangle nat filter; do
             save="$("$ipt-save" -t "$t" 2> /dev/null)" || continue
+            chains="$(_our_chains "$ipt" "$t")"
+            [ -n "$chains" ] || continue
+            # jumps into our chains from chains that are not ours (built-in or foreign)
+            pattern="$(paste -sd'|' <<< "${chains//./\\.}")"
             while read -r line; do
                 [ -n "$line" ] || continue
+                grep -qE "^-A ($pattern) " <<< "$line" && continue
                 eval "$ipt -w -t $t -D ${line#-A }" 2> /dev/null || true
-            done < <(grep -E '^-A [^ ]+ .*-j (KUBE|CNI|PSK)-' <<< "$save" | grep -vE '^-A (KUBE|CNI|PSK)-' || true)
-            chains="$(sed -n 's/^:\(\(KUBE\|CNI\|PSK\)-[^ ]*\) .*/\1/p' <<< "$save")"
+            done < <(grep -E "^-A [^ ]+ .*-j ($pattern)( |\$)" <<< "$save" || true)
             while read -r chain; do
                 [ -z "$chain" ] || "$ipt" -w -t "$t" -F "$chain" 2> /dev/null || true
             done <<< "$chains"
@@ -241,11 +277,12 @@ leftovers() {
         for ns in /run/netns/cni-*; do [ -e "$ns" ] && echo "netns file $ns"; done
         ip link show "$BRIDGE_NAME" > /dev/null 2>&1 && echo "link $BRIDGE_NAME"
         for ipt in iptables ip6tables; do
+            command -v "$ipt-save" > /dev/null || continue
             for t in raw mangle nat filter; do
-                "$ipt-save" -t "$t" 2> /dev/null | grep -E '^:(KUBE|CNI|PSK)-|-j (KUBE|CNI|PSK)-' | sed "s/^/$ipt $t: /"
+                _our_chains "$ipt" "$t" | sed "s/^/$ipt $t: chain /"
             done
         done
-        for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do [ -d "$d" ] && echo "cgroup $d"; done
+        for d in /sys/fs/cgroup/*/"$CGROUP_ROOT"; do [ -d "$d" ] && echo "cgroup $d"; done
         true
     )"
     if [ -n "$out" ]; then
@@ -255,7 +292,7 @@ leftovers() {
         [ "$n" -le 60 ] || echo "... ($n lines)"
         return 1
     fi
-    echo "nothing left (no process, mount, netns, bridge, KUBE-/CNI-/PSK- iptables chain or kubepods cgroup)"
+    echo "nothing left (no process, mount, netns, bridge, iptables chain or cgroup of this cluster)"
 }
 
 # ---------------------------------------------------------------- up
@@ -336,6 +373,7 @@ cmd_up() {
     _wait "containerd socket $CTRD_SOCK" 60 _health containerd
     import_images
 
+    _cgroups_create
     _start kubelet --config="$CFG_DIR/kubelet.yaml" --kubeconfig="$CFG_DIR/kubelet.kubeconfig" \
         --root-dir="$STATE_DIR/kubelet" --hostname-override="$NODE_NAME" --node-ip="$BRIDGE_IP"
     _start kube-proxy --config="$CFG_DIR/kube-proxy.yaml"
@@ -417,15 +455,23 @@ _unmount_all() {
     done < <(awk -v s="$STATE_DIR/" 'index($5, s) == 1 { print length($5) " " $5 }' /proc/self/mountinfo | sort -rn | cut -d' ' -f2- | sed 's/\\040/ /g')
 }
 
+# The kubelet's cgroup parent (its cgroupRoot): it must exist in every hierarchy.
+_cgroups_create() {
+    local d
+    for d in /sys/fs/cgroup/*/; do
+        [ -e "$d/cgroup.procs" ] && mkdir -p "$d$CGROUP_ROOT"
+    done
+}
+
 _cgroups_clean() {
     local d p
-    for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+    for d in /sys/fs/cgroup/*/"$CGROUP_ROOT"; do
         [ -d "$d" ] || continue
-        # any process still in a pod cgroup belongs to a pod of this cluster
+        # any process still under our cgroup parent belongs to a pod of this cluster
         while read -r p; do kill -KILL "$p" 2> /dev/null || true; done < <(find "$d" -name cgroup.procs -exec cat {} + 2> /dev/null)
     done
     sleep 0.3
-    for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+    for d in /sys/fs/cgroup/*/"$CGROUP_ROOT"; do
         [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2> /dev/null
     done
     return 0

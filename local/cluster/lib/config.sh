@@ -108,6 +108,9 @@ containerRuntimeEndpoint: unix://$CTRD_SOCK
 imageServiceEndpoint: unix://$CTRD_SOCK
 cgroupDriver: cgroupfs
 cgroupsPerQOS: true
+# Pods under our own cgroup parent (/$CGROUP_ROOT/kubepods), so that stopping the cluster
+# touches no other cluster's pods on this host.
+cgroupRoot: /$CGROUP_ROOT
 failCgroupV1: false
 oomScoreAdj: 0
 failSwapOn: false
