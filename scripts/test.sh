@@ -97,6 +97,13 @@ else
     e2e_note=" (end-to-end scenario included)"
 fi
 
+if [ "${PSK_SKIP_E2E:-}" != 1 ]; then
+    # After the scenario: stopping the cluster leaves other software's KUBE- chains and
+    # kubepods cgroups alone (brings the cluster up and down around them).
+    check "local cluster: down leaves foreign iptables chains and cgroups alone" \
+        bash local/cluster/tests/foreign.sh
+fi
+
 if [ "${#failed_checks[@]}" -gt 0 ]; then
     printf '\nfailed: %s\n' "$(
         IFS=';'
