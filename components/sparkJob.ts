@@ -127,8 +127,14 @@ export class SparkJob extends pulumi.ComponentResource {
             {
                 metadata: manifest.metadata.apply((m) => ({
                     ...m,
-                    // The RunResult follows the run; the provider only creates the Job.
-                    annotations: { "pulumi.com/skipAwait": "true" },
+                    annotations: {
+                        // The RunResult follows the run; the provider only creates the Job.
+                        "pulumi.com/skipAwait": "true",
+                        // With skipAwait the provider does not wait for a Job's deletion:
+                        // deleted in the background, the Job object goes at once (its pods
+                        // follow), so a forced re-run can create the same name again.
+                        "pulumi.com/deletionPropagationPolicy": "background",
+                    },
                 })),
                 spec: manifest.spec,
             },

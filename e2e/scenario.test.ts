@@ -199,7 +199,7 @@ test("2. an unchanged stack: preview --expect-no-changes passes and up runs no j
     expect(await driversOf(first.runJob)).toEqual([first.driverPod]);
 });
 
-test("3. refresh notices a run whose Job is gone, and the next up runs the job again", async () => {
+test("3. refresh notices a run whose Job is gone, the next up runs the job again, and a forced re-run replaces it", async () => {
     await kube.delete(NS, "jobs", first.runJob);
     await pollUntil(
         () => pods(`batch.kubernetes.io/job-name=${first.runJob}`),
@@ -213,6 +213,20 @@ test("3. refresh notices a run whose Job is gone, and the next up runs the job a
     expect(up.output).toMatch(/\[jobrun\] job pi: succeeded/);
     expect(pi().runJob).toBe(first.runJob);
     expect(pi().driverPod).not.toBe(first.driverPod);
+
+    // A forced re-run (npm run job -- rerun) of the same inputs removes the old run first.
+    const before = pi().driverPod;
+    const forced = project.up("--replace", "**batch/v1:Job::*");
+    expect(forced.output).toMatch(/-- kubernetes:batch\/v1:Job pi-job deleted original/);
+    expect(pi().runJob).toBe(first.runJob);
+    expect(pi().driverPod).not.toBe(before);
+    expect(
+        await pollUntil(
+            () => driversOf(first.runJob),
+            (d) => d.length === 1,
+            60_000,
+        ),
+    ).toEqual([pi().driverPod]);
 });
 
 test("4. a config change (executor count) re-runs the job, and the preview said so, field by field", async () => {

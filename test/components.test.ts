@@ -287,7 +287,10 @@ describe("SparkJob", () => {
         const expected = jobManifest(placed({ retries: 1 }));
         expect(run.inputs.metadata).toEqual({
             ...expected.metadata,
-            annotations: { "pulumi.com/skipAwait": "true" },
+            annotations: {
+                "pulumi.com/skipAwait": "true",
+                "pulumi.com/deletionPropagationPolicy": "background",
+            },
         });
         expect(run.inputs.spec).toEqual(expected.spec);
         expect(childOf(run, "pyspark-k8s:job:SparkJob", "pi")).toBe(true);
