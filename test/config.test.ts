@@ -372,3 +372,28 @@ describe("jobFootprint", () => {
         expect(jobFootprint(job).pods).toBe(4);
     });
 });
+
+describe("allowed-key hints", () => {
+    it("come from the schema at every level, map keys included", () => {
+        const hints = problemsOf({
+            ...minimal(),
+            cluster: { colour: "blue" },
+            jobs: {
+                pi: {
+                    app: "a.py",
+                    driver: { cpus: 2 },
+                    schedule: { cron: "@daily", zone: "UTC" },
+                    colour: 1,
+                },
+            },
+        });
+        expect(hints).toEqual([
+            "pyspark-k8s:cluster.colour: is not a known setting; allowed here: kubeconfig, context, master, apiRetrySeconds, capacity",
+            "pyspark-k8s:jobs.pi.driver.cpus: is not a known setting; allowed here: cores, coreRequest, coreLimit, memory, memoryOverhead",
+            "pyspark-k8s:jobs.pi.schedule.zone: is not a known setting; allowed here: cron, timeZone, concurrencyPolicy, successfulRunsHistoryLimit, failedRunsHistoryLimit, startingDeadlineSeconds, suspend",
+            expect.stringMatching(
+                /^pyspark-k8s:jobs\.pi\.colour: is not a known setting; allowed here: app, args, .*, submitter, retries, schedule$/,
+            ),
+        ]);
+    });
+});
