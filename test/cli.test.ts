@@ -1,5 +1,5 @@
 /**
- * The job runner as a process, the way the SparkJob's command runs it: a stand-in
+ * The job runner as a process, the way the JobRun dynamic resource runs it: a stand-in
  * spark-submit and a stand-in API server on loopback, reached through a kubeconfig
  * with a bearer token.
  */

@@ -89,7 +89,6 @@ describe("SparkRbac", () => {
                 ],
             },
         ]);
-        expect(role.inputs.rules[0].verbs).not.toContain("post");
         const binding = only(
             registered,
             "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",

@@ -45,11 +45,9 @@ export function recordResources(
     preview = false,
 ): Registered[] {
     const registered: Registered[] = [];
-    const pending: { parent: string; type: string; name: string; urn: string }[] = [];
     const original = MockMonitor.prototype.newUrn;
     MockMonitor.prototype.newUrn = function (parent: string, type: string, name: string): string {
         const urn = original.call(this, parent, type, name);
-        pending.push({ parent: parent ?? "", type, name, urn });
         const match = registered.find((r) => r.type === type && r.name === name && r.urn === "");
         if (match) {
             match.parentUrn = parent ?? "";
