@@ -1,6 +1,12 @@
 import { validateStackConfig } from "../lib/config";
 import { JobRunSpec, appUri, labelValue, runSpec } from "../lib/jobSpec";
-import { driverPodName, sparkConf, sparkSubmitArgs } from "../lib/submit";
+import {
+    driverPodName,
+    sparkConf,
+    sparkSubmitArgs,
+    sparkMaster,
+    sparkSubmitVersion,
+} from "../lib/submit";
 
 const IMAGE = `127.0.0.1:5000/jobs@sha256:${"e".repeat(64)}`;
 const RUN = {
@@ -159,5 +165,23 @@ describe("naming", () => {
         expect(labelValue("org/team/prod")).toBe("org-team-prod");
         expect(labelValue("-dev-")).toBe("dev");
         expect(labelValue("x".repeat(80))).toHaveLength(63);
+    });
+});
+
+describe("sparkMaster", () => {
+    it("derives the Spark master with an explicit port", () => {
+        expect(sparkMaster("https://127.0.0.1:6443")).toBe("k8s://https://127.0.0.1:6443");
+        expect(sparkMaster("https://api.example.com")).toBe("k8s://https://api.example.com:443");
+        expect(sparkMaster("https://[::1]:6443/")).toBe("k8s://https://[::1]:6443");
+        expect(() => sparkMaster("not a url")).toThrow(/is not a URL/);
+    });
+});
+
+describe("sparkSubmitVersion", () => {
+    it("reads the version from spark-submit --version's banner", () => {
+        const banner =
+            "Welcome to\n      ____ ...   version 3.5.7\n      /_/\nUsing Scala version 2.12.18";
+        expect(sparkSubmitVersion(banner)).toBe("3.5.7");
+        expect(sparkSubmitVersion("bash: spark-submit: command not found")).toBeUndefined();
     });
 });
