@@ -44,7 +44,7 @@ count_pytest() {
     summary="$(grep -E '^[0-9]+ (passed|failed)|^=+ .*(passed|failed)' "$log" | tail -n 1 || true)"
     n="$(grep -Eo '[0-9]+ passed' <<< "$summary" | cut -d' ' -f1 || true)"
     passed=$((passed + ${n:-0}))
-    n="$(grep -Eo '[0-9]+ (failed|errors?)' <<< "$summary" | awk '{ s += $1 } END { print s + 0 }')"
+    n="$({ grep -Eo '[0-9]+ (failed|errors?)' <<< "$summary" || true; } | awk '{ s += $1 } END { print s + 0 }')"
     if [ -n "$n" ] && [ "$n" != 0 ]; then
         failed=$((failed + n))
         failed_checks+=("$name")
