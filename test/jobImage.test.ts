@@ -1,0 +1,82 @@
+// componentMocks first: it installs the mocks before any component is loaded.
+import { DIGEST_REF, IMAGE_BUILD, childOf, registered } from "./componentMocks";
+import * as pulumi from "@pulumi/pulumi";
+import { JobImage } from "../components/jobImage";
+import { only, secretValue, settle, valueOf } from "./mocks";
+
+describe("JobImage", () => {
+    it("builds and pushes with the Docker provider and outputs the digest reference", async () => {
+        const image = new JobImage("img", {
+            source: {
+                mode: "docker",
+                registry: "registry.example.com",
+                repository: "data/jobs",
+                tag: "v1",
+                baseImage: "apache/spark:3.5.7-python3",
+                context: "app",
+                dockerfile: "app/Dockerfile",
+                platform: "linux/amd64",
+            },
+            registryUsername: "deployer",
+            registryPassword: pulumi.secret("s3cret"),
+        });
+        expect(await valueOf(image.imageRef)).toBe(
+            `registry.example.com/data/jobs@sha256:${"c".repeat(64)}`,
+        );
+        const built = only(registered, "docker:index/image:Image", "img-image");
+        expect(built.inputs.imageName).toBe("registry.example.com/data/jobs:v1");
+        expect(built.inputs.build).toEqual({
+            context: "app",
+            dockerfile: "app/Dockerfile",
+            platform: "linux/amd64",
+            args: { SPARK_BASE_IMAGE: "apache/spark:3.5.7-python3" },
+        });
+        // The password makes the whole registry block a secret in state.
+        expect(secretValue(built.inputs.registry)).toEqual({
+            server: "registry.example.com",
+            username: "deployer",
+            password: "s3cret",
+        });
+        expect(childOf(built, "pyspark-k8s:image:JobImage", "img")).toBe(true);
+    });
+
+    it("builds with the docker CLI through a dynamic resource, the password a secret input only", async () => {
+        const image = new JobImage("cli", {
+            source: {
+                mode: "cli",
+                registry: "127.0.0.1:5000",
+                repository: "jobs",
+                tag: "local",
+                baseImage: "127.0.0.1:5000/spark-py:3.5.7",
+                context: "app",
+                dockerfile: "app/Dockerfile",
+                platform: "linux/amd64",
+            },
+            registryUsername: "u",
+            registryPassword: pulumi.secret("hunter2"),
+        });
+        expect(await valueOf(image.imageRef)).toBe(DIGEST_REF);
+        const build = only(registered, IMAGE_BUILD, "cli-build");
+        expect(build.inputs).toMatchObject({
+            imageName: "127.0.0.1:5000/jobs:local",
+            context: "app",
+            dockerfile: "app/Dockerfile",
+            baseImage: "127.0.0.1:5000/spark-py:3.5.7",
+            platform: "linux/amd64",
+            registry: "127.0.0.1:5000",
+            registryUsername: "u",
+            contextHash: expect.stringMatching(/^[a-f0-9]{64}$/),
+        });
+        expect(secretValue(build.inputs.registryPassword)).toBe("hunter2");
+        expect(build.inputs.__provider).not.toContain("hunter2");
+        expect(childOf(build, "pyspark-k8s:image:JobImage", "cli")).toBe(true);
+    });
+
+    it("uses an existing image and builds nothing", async () => {
+        const ref = `registry.example.com/jobs@sha256:${"d".repeat(64)}`;
+        const image = new JobImage("existing", { source: { mode: "existing", ref } });
+        expect(await valueOf(image.imageRef)).toBe(ref);
+        await settle();
+        expect(registered.filter((r) => r.type !== "pyspark-k8s:image:JobImage")).toHaveLength(0);
+    });
+});

@@ -1,0 +1,121 @@
+// componentMocks first: it installs the mocks before any component is loaded.
+import {
+    DIGEST_REF,
+    JOB_RUN,
+    RUN_RESULT,
+    childOf,
+    clusterOutcome,
+    registered,
+} from "./componentMocks";
+import { SparkJob } from "../components/sparkJob";
+import { validateStackConfig } from "../lib/config";
+import { jobManifest, runName } from "../lib/jobPod";
+import { runSpec } from "../lib/jobSpec";
+import { only, valueOf } from "./mocks";
+
+describe("SparkJob", () => {
+    const settings = {
+        app: "jobs/pi.py",
+        args: ["4"],
+        executor: { instances: 3 },
+        resultPattern: "Pi is roughly [0-9.]+",
+        runId: 2,
+        env: { MODE: "fast" },
+    };
+    const jobOf = (extra: Record<string, unknown> = {}) =>
+        validateStackConfig({
+            image: { mode: "existing", ref: DIGEST_REF, sparkVersion: "3.5.7" },
+            jobs: { pi: { ...settings, ...extra } },
+        }).jobs.pi;
+    const place = {
+        namespace: "spark",
+        serviceAccountName: "spark-driver",
+        image: DIGEST_REF,
+        cluster: { kubeconfig: "~/.kube/config", context: "minikube" },
+    };
+    const placed = (extra: Record<string, unknown> = {}) =>
+        runSpec("pi", jobOf(extra), { project: "pyspark-k8s", stack: "test", ...place });
+
+    it("submitter cluster: creates the run as a Kubernetes Job and follows it with a RunResult", async () => {
+        const sparkJob = new SparkJob("pi", {
+            job: jobOf({ retries: 1 }),
+            ...place,
+            apiRetrySeconds: 30,
+        });
+        expect(await valueOf(sparkJob.record)).toEqual({
+            submitter: "cluster",
+            runJob: runName(placed()),
+            ...clusterOutcome,
+        });
+        expect(await valueOf(sparkJob.result)).toBe("Pi is roughly 3.14159");
+
+        const run = only(registered, "kubernetes:batch/v1:Job", "pi-job");
+        const expected = jobManifest(placed({ retries: 1 }));
+        expect(run.inputs.metadata).toEqual({
+            ...expected.metadata,
+            annotations: {
+                "pulumi.com/skipAwait": "true",
+                "pulumi.com/deletionPropagationPolicy": "background",
+            },
+        });
+        expect(run.inputs.spec).toEqual(expected.spec);
+        expect(childOf(run, "pyspark-k8s:job:SparkJob", "pi")).toBe(true);
+
+        const result = only(registered, RUN_RESULT, "pi-result");
+        expect(result.inputs).toMatchObject({
+            job: "pi",
+            namespace: "spark",
+            jobName: runName(placed()),
+            jobUid: "uid-of-pi-job",
+            resultPattern: "Pi is roughly [0-9.]+",
+            startTimeoutSeconds: 180,
+            runTimeoutSeconds: 1800,
+            apiRetrySeconds: 30,
+            cluster: { kubeconfig: "~/.kube/config", context: "minikube" },
+        });
+        expect(childOf(result, "pyspark-k8s:job:SparkJob", "pi")).toBe(true);
+        expect(registered.filter((r) => r.type === JOB_RUN)).toEqual([]);
+    });
+
+    it("submitter cluster with a schedule: a CronJob of the same Job, and no run during the update", async () => {
+        const sparkJob = new SparkJob("pi", { job: jobOf({ schedule: "*/5 * * * *" }), ...place });
+        expect(await valueOf(sparkJob.record)).toEqual({
+            submitter: "cluster",
+            cronJob: runName(placed()),
+            schedule: "*/5 * * * *",
+        });
+        const cron = only(registered, "kubernetes:batch/v1:CronJob", "pi-schedule");
+        expect(cron.inputs.spec.schedule).toBe("*/5 * * * *");
+        expect(cron.inputs.spec.concurrencyPolicy).toBe("Forbid");
+        expect(cron.inputs.spec.jobTemplate.spec).toEqual(jobManifest(placed()).spec);
+        expect(
+            registered.filter((r) => r.type === RUN_RESULT || r.type === "kubernetes:batch/v1:Job"),
+        ).toEqual([]);
+    });
+
+    it("submitter local: passes the full job spec, image and runId to the deployer's run", async () => {
+        const sparkJob = new SparkJob("pi", {
+            job: jobOf({ submitter: "local" }),
+            ...place,
+            sparkVersion: "3.5.7",
+        });
+        expect(await valueOf(sparkJob.record)).toEqual({
+            submitter: "local",
+            driverPod: "pi-abc-driver",
+            exitCode: 0,
+            durationSeconds: 42.5,
+            executorsStarted: 2,
+            result: "Pi is roughly 3.14159",
+            attempts: 1,
+        });
+
+        const run = only(registered, JOB_RUN, "pi-run");
+        expect(run.inputs.image).toBe(DIGEST_REF);
+        expect(run.inputs.runId).toBe("2");
+        expect(JSON.parse(run.inputs.spec)).toEqual({
+            ...placed({ submitter: "local" }),
+            sparkVersion: "3.5.7",
+        });
+        expect(childOf(run, "pyspark-k8s:job:SparkJob", "pi")).toBe(true);
+    });
+});
