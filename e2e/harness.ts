@@ -188,9 +188,62 @@ export interface RunningCli {
     output(): string;
 }
 
-/** SIGKILL to a started CLI run and every process of its group (the engine and its plugins). */
-export function killGroup(run: RunningCli): void {
-    if (run.child.pid !== undefined) process.kill(-run.child.pid, "SIGKILL");
+/** Every process descended from `pid` (Pulumi starts its plugins in process groups of their own). */
+function descendants(pid: number): number[] {
+    const children = new Map<number, number[]>();
+    for (const entry of fs.readdirSync("/proc")) {
+        if (!/^[0-9]+$/.test(entry)) continue;
+        try {
+            // pid (comm) state ppid ...: comm may hold spaces, so read after its ')'.
+            const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+            const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+            children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+        } catch {
+            // gone meanwhile
+        }
+    }
+    const found: number[] = [];
+    for (let queue = [pid]; queue.length > 0;) {
+        const next = children.get(queue.shift() as number) ?? [];
+        found.push(...next);
+        queue = [...queue, ...next];
+    }
+    return found;
+}
+
+/**
+ * SIGKILL to a started CLI run and every process it started, as when the deployer's
+ * machine dies: its process group and each descendant (plugins have groups of their own).
+ */
+export function killGroup(run: RunningCli): number[] {
+    const pid = run.child.pid;
+    if (pid === undefined) return [];
+    const tree = descendants(pid);
+    for (const p of [pid, ...tree]) {
+        try {
+            process.kill(p, "SIGKILL");
+        } catch {
+            // already gone
+        }
+    }
+    try {
+        process.kill(-pid, "SIGKILL");
+    } catch {
+        // no such group any more
+    }
+    return [pid, ...tree];
+}
+
+/** Whether a process still runs (a zombie waiting for its parent to reap it does not). */
+export function alive(pid: number): boolean {
+    try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        return !["Z", "X"].includes(
+            stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3),
+        );
+    } catch {
+        return false;
+    }
 }
 
 /** Stops the local cluster's kube-apiserver for `seconds`, then starts it again (blocks). */

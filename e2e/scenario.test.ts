@@ -9,6 +9,7 @@ import {
     ObjectView,
     Project,
     adminClient,
+    alive,
     getObject,
     killGroup,
     list,
@@ -358,8 +359,16 @@ test("9. SIGKILL to pulumi up while the driver runs: the next up re-attaches to 
         `${JOB},spark-role=driver,pyspark-k8s/run!=${String(pi().runJob)}`,
         120_000,
     );
-    killGroup(started);
+    const killed = killGroup(started);
     await started.done;
+    // Nothing of the killed deployer keeps running (the CLI, its language host, its plugins).
+    expect(
+        await pollUntil(
+            () => Promise.resolve(killed.filter(alive)),
+            (l) => l.length === 0,
+            10_000,
+        ),
+    ).toEqual([]);
     const job = driver.replace(/-[a-z0-9]{5}$/, "");
     // The file backend keeps the killed update's lock: `pulumi cancel` is the way out.
     expect(project.pulumi("cancel", "--yes").code).toBe(0);
