@@ -46,24 +46,42 @@ function must(run: { code: number | null; output: string; seconds: number }): nu
     return run.seconds;
 }
 
+/** The bench's stack and namespace: its own, so that a stack of `npm run job` stays untouched. */
+const STACK = "bench";
+const NAMESPACE = "spark-bench";
+
+type StackDoc = { config: Record<string, unknown> };
+
+/** A copy of the project with stack `bench`: the local stack's settings in its own namespace. */
+function benchProject(edit: (doc: StackDoc) => void = () => undefined): Project {
+    const project = new Project(STACK);
+    const doc = yaml.load(
+        fs.readFileSync(path.join(project.dir, "Pulumi.local.yaml"), "utf8"),
+    ) as StackDoc;
+    doc.config["pyspark-k8s:namespace"] = NAMESPACE;
+    edit(doc);
+    fs.writeFileSync(path.join(project.dir, `Pulumi.${STACK}.yaml`), yaml.dump(doc));
+    must(project.pulumi("stack", "init"));
+    return project;
+}
+
 async function main(): Promise<void> {
     const rows: [string, number[], string][] = [];
-    const project = new Project("local");
-    must(project.pulumi("stack", "init"));
+    const project = benchProject();
     project.up(); // image, RBAC and a first run: not measured
 
     // The seed's way, for comparison: spark-submit in cluster mode from this machine,
     // with the same job settings and image as the stack's run.
-    const stackFile = yaml.load(fs.readFileSync(path.join(REPO, "Pulumi.local.yaml"), "utf8")) as {
-        config: Record<string, unknown>;
-    };
+    const stackFile = yaml.load(
+        fs.readFileSync(path.join(project.dir, `Pulumi.${STACK}.yaml`), "utf8"),
+    ) as StackDoc;
     const raw = Object.fromEntries(
         Object.entries(stackFile.config).map(([k, v]) => [k.replace(/^pyspark-k8s:/, ""), v]),
     );
-    const config = validateStackConfig(raw, "local");
+    const config = validateStackConfig(raw, STACK);
     const spec = runSpec("pi", config.jobs.pi, {
         project: "pyspark-k8s",
-        stack: "local",
+        stack: STACK,
         namespace: config.namespace,
         serviceAccountName: config.rbac.serviceAccountName,
         image: String(project.outputs().imageRef),
@@ -148,20 +166,13 @@ async function main(): Promise<void> {
     // Preview of a new stack with 20 jobs against the same with 1 job, alternating.
     const one: number[] = [];
     const twenty: number[] = [];
-    const withJobs = (n: number) => {
-        const p = new Project("local");
-        const file = path.join(p.dir, "Pulumi.local.yaml");
-        const doc = yaml.load(fs.readFileSync(file, "utf8")) as {
-            config: Record<string, Record<string, unknown>>;
-        };
-        const pi = doc.config["pyspark-k8s:jobs"].pi;
-        doc.config["pyspark-k8s:jobs"] = Object.fromEntries(
-            Array.from({ length: n }, (_, i) => [`pi-${String(i + 1).padStart(2, "0")}`, pi]),
-        );
-        fs.writeFileSync(file, yaml.dump(doc));
-        must(p.pulumi("stack", "init"));
-        return p;
-    };
+    const withJobs = (n: number) =>
+        benchProject((doc) => {
+            const pi = (doc.config["pyspark-k8s:jobs"] as Record<string, unknown>).pi;
+            doc.config["pyspark-k8s:jobs"] = Object.fromEntries(
+                Array.from({ length: n }, (_, i) => [`pi-${String(i + 1).padStart(2, "0")}`, pi]),
+            );
+        });
     const small = withJobs(1);
     const large = withJobs(20);
     for (let i = 0; i < RUNS; i++) {
