@@ -11,9 +11,16 @@ import {
     PodView,
     driverContainer,
     judgeDriver,
-    startingReason,
+    containerStarted,
 } from "../lib/driverState";
-import { extractResult, logTail, pythonError, registeredExecutors } from "../lib/driverLog";
+import {
+    LOG_LINES_FOR_RESULT,
+    LOG_LINES_ON_FAILURE,
+    extractResult,
+    logTail,
+    pythonError,
+    registeredExecutors,
+} from "../lib/driverLog";
 import { LABELS } from "../lib/jobSpec";
 import { describeError } from "../lib/retry";
 import {
@@ -56,22 +63,13 @@ export interface AttachOutcome {
 
 /** What attaching needs from the outside world. */
 export interface AttachDeps {
-    readonly kube: Pick<
-        KubeClient,
-        "listVersioned" | "podLog" | "delete" | "waitForChange" | "list"
-    >;
+    readonly kube: Pick<KubeClient, "listVersioned" | "podLog" | "delete" | "waitForChange">;
     now(): number;
     /** Progress, for humans. */
     log(message: string): void;
     /** Longest wait for news before timeouts are checked again; default 10 s. */
     readonly tickMs?: number;
 }
-
-const LOG_LINES_FOR_RESULT = 5000;
-const LOG_LINES_ON_FAILURE = 40;
-
-/** Waiting reasons that no amount of waiting fixes. */
-const HOPELESS_WAITING = new Set(["InvalidImageName", "ErrImageNeverPull"]);
 
 /** One line on where a driver pod is. */
 function podState(pod: PodView): string {
@@ -80,12 +78,6 @@ function podState(pod: PodView): string {
     if (verdict.kind === "failed") return attemptOutcome(pod);
     if (verdict.kind === "succeeded") return "succeeded";
     return verdict.kind;
-}
-
-function containerStarted(pod: PodView): boolean {
-    return (pod.status?.containerStatuses ?? []).some(
-        (s) => s.state?.running !== undefined || s.state?.terminated !== undefined,
-    );
 }
 
 /** Follows the run's Job until it completes or fails. */
@@ -177,13 +169,18 @@ async function checkStart(
     deps: AttachDeps,
 ): Promise<void> {
     const newest = drivers[drivers.length - 1];
-    const verdict = newest ? judgeDriver(newest, 0, Number.POSITIVE_INFINITY) : undefined;
-    // judgeDriver says "cannot-start" at once for a hopeless waiting reason.
-    if (verdict && verdict.kind !== "starting" && verdict.kind !== "cannot-start") return;
     const since = newest ? (firstSeen.get(newest.metadata?.name ?? "") ?? attached) : attached;
     const waited = (deps.now() - since) / 1000;
-    const why = newest ? startingReason(newest) : await noPodReason(spec, deps);
-    if (!HOPELESS_WAITING.has(why.reason) && waited < spec.startTimeoutSeconds) return;
+    let why: { reason: string; message: string };
+    if (newest) {
+        // "cannot-start": past the bound, or a waiting reason no amount of waiting fixes.
+        const verdict = judgeDriver(newest, waited, spec.startTimeoutSeconds);
+        if (verdict.kind !== "cannot-start") return;
+        why = verdict;
+    } else {
+        if (waited < spec.startTimeoutSeconds) return;
+        why = await noPodReason(spec, deps);
+    }
     const what = newest
         ? `driver pod ${spec.namespace}/${newest.metadata?.name}`
         : `the run's driver pod`;
@@ -204,15 +201,13 @@ async function noPodReason(
     spec: AttachSpec,
     deps: AttachDeps,
 ): Promise<{ reason: string; message: string }> {
-    const events = await deps.kube.list<{
+    // Only this Job's events (a field selector), not the whole namespace's.
+    const events = await deps.kube.listVersioned<{
         type?: string;
         reason?: string;
         message?: string;
-        involvedObject?: { name?: string };
-    }>(spec.namespace, "events");
-    const warning = events
-        .filter((e) => e.involvedObject?.name === spec.jobName && e.type === "Warning")
-        .pop();
+    }>(spec.namespace, "events", undefined, `involvedObject.name=${spec.jobName}`);
+    const warning = events.items.filter((e) => e.type === "Warning").pop();
     return warning
         ? { reason: warning.reason ?? "Warning", message: warning.message ?? "" }
         : { reason: "NoPod", message: "the Job controller has created no pod yet" };

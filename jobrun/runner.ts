@@ -8,8 +8,14 @@
  * instead, bounds the time to start and the time to finish, and on failure removes
  * what the run created (a failed create leaves nothing in Pulumi's state to delete later).
  */
-import { DRIVER_CONTAINER, PodView, judgeDriver } from "../lib/driverState";
-import { extractResult, logTail, pythonError } from "../lib/driverLog";
+import { DRIVER_CONTAINER, PodView, containerStarted, judgeDriver } from "../lib/driverState";
+import {
+    LOG_LINES_FOR_RESULT,
+    LOG_LINES_ON_FAILURE,
+    extractResult,
+    logTail,
+    pythonError,
+} from "../lib/driverLog";
 import { JobRunSpec, LABELS, jobSelector } from "../lib/jobSpec";
 import { RunIdentity, driverPodName, sparkSubmitArgs } from "../lib/submit";
 import type { KubeClient } from "./kube";
@@ -67,19 +73,10 @@ export class RunFailure extends Error {
     }
 }
 
-const LOG_LINES_FOR_RESULT = 5000;
-const LOG_LINES_ON_FAILURE = 40;
-
 function selectorString(labels: Record<string, string>): string {
     return Object.entries(labels)
         .map(([k, v]) => `${k}=${v}`)
         .join(",");
-}
-
-function containerStarted(pod: PodView): boolean {
-    return (pod.status?.containerStatuses ?? []).some(
-        (s) => s.state?.running !== undefined || s.state?.terminated !== undefined,
-    );
 }
 
 /** Runs one job to completion. Resolves with its outcome or rejects with a RunFailure. */

@@ -61,13 +61,14 @@ export function validateStackConfig(raw: Record<string, unknown>, stackName?: st
             problems.push({ key: keyOf(issue.path), value, message: issue.message });
         }
     }
-    if (problems.length === 0 && parsed.success) {
-        problems.push(...capacityProblems(parsed.data));
-        problems.push(...credentialProblems(parsed.data));
-        problems.push(...sparkVersionProblems(parsed.data));
+    const config = parsed.success ? withDefaultSparkVersion(parsed.data) : undefined;
+    if (problems.length === 0 && config) {
+        problems.push(...capacityProblems(config));
+        problems.push(...credentialProblems(config));
+        problems.push(...sparkVersionProblems(config));
     }
-    if (problems.length > 0) throw new ConfigError(problems, stackName);
-    return withDefaultSparkVersion(parsed.data as StackConfig);
+    if (problems.length > 0 || !config) throw new ConfigError(problems, stackName);
+    return config;
 }
 
 /** The default base image declares its Spark version; any other image declares its own. */
@@ -85,9 +86,7 @@ function withDefaultSparkVersion(config: StackConfig): StackConfig {
 
 /** The local submitter checks the deployer's spark-submit against the image's Spark. */
 function sparkVersionProblems(config: StackConfig): ConfigProblem[] {
-    const image = config.image;
-    if (image.sparkVersion !== undefined) return [];
-    if (image.mode !== "existing" && image.baseImage === DEFAULT_BASE_IMAGE) return [];
+    if (config.image.sparkVersion !== undefined) return [];
     return Object.entries(config.jobs)
         .filter(([, job]) => job.submitter === "local")
         .map(([name]) => ({

@@ -1,5 +1,10 @@
 /** Reading the driver log: the result line and the tail shown on failure. */
 
+/** How much of the driver log is read for the result line. */
+export const LOG_LINES_FOR_RESULT = 5000;
+/** How much of it a failure message shows. */
+export const LOG_LINES_ON_FAILURE = 40;
+
 /**
  * Picks the result from a driver log: the last line matching `pattern`; its first
  * capture group if the pattern has one, else the whole line, trimmed.

@@ -43,6 +43,13 @@ export interface ContainerStatusView {
 /** The container Spark runs the driver in. */
 export const DRIVER_CONTAINER = "spark-kubernetes-driver";
 
+/** Whether any container of a pod has started (is running or has run). */
+export function containerStarted(pod: PodView): boolean {
+    return (pod.status?.containerStatuses ?? []).some(
+        (s) => s.state?.running !== undefined || s.state?.terminated !== undefined,
+    );
+}
+
 /** Waiting reasons that no amount of waiting fixes. */
 const HOPELESS_WAITING = new Set(["InvalidImageName", "ErrImageNeverPull"]);
 

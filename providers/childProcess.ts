@@ -4,6 +4,14 @@
  * run in the engine's provider process, in the project directory.
  */
 
+/** The runner, as run from the project directory (where the engine starts providers). */
+export const RUNNER_ARGV: readonly string[] = [
+    "node",
+    "-r",
+    "ts-node/register/transpile-only",
+    "jobrun/cli.ts",
+];
+
 /** How a helper program ended. */
 export interface ProcessResult {
     readonly code: number | null;

@@ -5,15 +5,7 @@
  * is how a job re-runs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { changedKeys, lastLine, runProcess } from "./childProcess";
-
-/** The runner, as run from the project directory (where the engine starts providers). */
-export const RUNNER_ARGV: readonly string[] = [
-    "node",
-    "-r",
-    "ts-node/register/transpile-only",
-    "jobrun/cli.ts",
-];
+import { RUNNER_ARGV, changedKeys, lastLine, runProcess } from "./childProcess";
 
 /** Inputs of a job run; a change to any of them re-runs the job. */
 export interface JobRunInputs {

@@ -8,8 +8,7 @@
  * for the same Job re-attaches to that run; it never starts one.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { changedKeys, failureText, lastLine, runProcess } from "./childProcess";
-import { RUNNER_ARGV } from "./jobRun";
+import { RUNNER_ARGV, changedKeys, failureText, lastLine, runProcess } from "./childProcess";
 
 /** Inputs of a run's outcome. */
 export interface RunResultInputs {

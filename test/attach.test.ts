@@ -69,7 +69,15 @@ class ScriptedCluster {
     private get state() {
         return this.states[Math.min(this.step, this.states.length - 1)];
     }
-    listVersioned<T>(_ns: string, resource: string) {
+    listVersioned<T>(_ns: string, resource: string, _labels?: string, fields?: string) {
+        if (resource === "events") {
+            // Events are asked for by involved object, as the API server filters them.
+            const name = /^involvedObject\.name=(.+)$/.exec(fields ?? "")?.[1];
+            const events = (this.events as { involvedObject?: { name?: string } }[]).filter(
+                (e) => e.involvedObject?.name === name,
+            );
+            return Promise.resolve({ items: events as T[], resourceVersion: "0" });
+        }
         const items =
             resource === "jobs"
                 ? this.state.job && !this.deleted.includes(RUN)
@@ -77,9 +85,6 @@ class ScriptedCluster {
                     : []
                 : this.state.pods;
         return Promise.resolve({ items: items as T[], resourceVersion: String(this.step) });
-    }
-    list<T>() {
-        return Promise.resolve(this.events as T[]);
     }
     podLog(_ns: string, pod: string) {
         return Promise.resolve(this.logs[pod] ?? "");
@@ -382,6 +387,12 @@ describe("attachRun", () => {
                 message:
                     'Error creating: pods "x" is forbidden: error looking up service account spark/nobody',
                 involvedObject: { name: RUN },
+            },
+            {
+                type: "Warning",
+                reason: "Other",
+                message: "another Job's",
+                involvedObject: { name: "other" },
             },
         ]);
         expect(await failure(attachRun(SPEC, deps(cluster).deps))).toMatch(
