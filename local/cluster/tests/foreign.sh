@@ -13,21 +13,10 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 CHAIN=KUBE-TEST
 FOREIGN_CGROUP=/sys/fs/cgroup/pids/kubepods/pyspark-k8s-foreign-test
-sleeper=""
-passed=0
-failed=0
+# shellcheck source=check.sh
+. "$HERE/tests/check.sh"
 
-check() { # DESC CMD...
-    local desc="$1"
-    shift
-    if "$@"; then
-        echo "PASS $desc"
-        passed=$((passed + 1))
-    else
-        echo "FAIL $desc"
-        failed=$((failed + 1))
-    fi
-}
+sleeper=""
 
 # The foreign state: a chain with a rule, jumped to from FORWARD, and a process in a cgroup.
 make_foreign_state() {
@@ -73,8 +62,7 @@ main() {
     check "the process in the foreign kubepods cgroup is alive" sleeper_alive
     check "and still in that cgroup" sleeper_in_foreign_cgroup
     check "nothing of the local cluster is left (cluster.sh leftovers)" ours_gone
-    echo "$passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
+    summary
 }
 
 main "$@"

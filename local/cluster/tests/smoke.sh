@@ -13,18 +13,8 @@ BIN_DIR="$(cat "$STATE_DIR/bin-dir" 2> /dev/null)" || die "cluster not set up: r
 NS=psk-smoke
 k() { "$BIN_DIR/kubectl" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
 
-passed=0 failed=0
-check() { # DESC CMD...
-    local desc="$1"
-    shift
-    if "$@"; then
-        echo "PASS $desc"
-        passed=$((passed + 1))
-    else
-        echo "FAIL $desc"
-        failed=$((failed + 1))
-    fi
-}
+# shellcheck source=check.sh
+. "$(dirname "${BASH_SOURCE[0]}")/check.sh"
 
 cleanup() { k delete namespace "$NS" --wait=false > /dev/null 2>&1 || true; }
 [ "${KEEP:-0}" = 1 ] || trap cleanup EXIT
@@ -171,5 +161,4 @@ node_alloc() {
 }
 check "node reports allocatable CPU and memory" node_alloc
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary
