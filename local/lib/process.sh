@@ -23,25 +23,40 @@ proc_pid() {
 }
 
 # proc_start NAME PIDFILE LOGFILE CMD...: starts CMD in its own session, appending to
-# LOGFILE, and records its PID in PIDFILE.
+# LOGFILE, and records its PID in PIDFILE; PROC_STARTED_PID is that PID. If PIDFILE already
+# names a live process of CMD's executable, says so and starts nothing. An empty PIDFILE is
+# for a CMD that writes its own (a daemon's --pidfile option): nothing is checked or written.
 proc_start() {
-    local name=$1 pidfile=$2 logfile=$3
+    local name=$1 pidfile=$2 logfile=$3 pid
     shift 3
-    mkdir -p "$(dirname "$pidfile")" "$(dirname "$logfile")"
+    command -v "$1" > /dev/null || die "$name: executable $1 not found"
+    if [ -n "$pidfile" ] && pid=$(proc_pid "$pidfile" "$(basename "$1")"); then
+        log "$name already running (pid $pid)"
+        PROC_STARTED_PID=$pid
+        return 0
+    fi
+    mkdir -p "$(dirname "$logfile")"
+    [ -z "$pidfile" ] || mkdir -p "$(dirname "$pidfile")"
     printf '\n==== %s start %s\n' "$(date -Is)" "$name" >> "$logfile"
     setsid "$@" >> "$logfile" 2>&1 < /dev/null &
-    echo $! > "$pidfile"
-    log "started $name (pid $!, log $logfile)"
+    PROC_STARTED_PID=$!
+    [ -z "$pidfile" ] || echo "$PROC_STARTED_PID" > "$pidfile"
+    log "started $name (pid $PROC_STARTED_PID, log $logfile)"
 }
 
-# proc_stop NAME PIDFILE EXE-BASENAME [TIMEOUT]: SIGTERM, a bounded wait, then SIGKILL;
-# removes PIDFILE. A stale or foreign PID in PIDFILE is never signalled.
+# proc_stop NAME PIDFILE EXE-BASENAME [TIMEOUT]: stops the process PIDFILE names (see
+# proc_stop_pid) and removes PIDFILE. A stale or foreign PID in PIDFILE is never signalled.
 proc_stop() {
-    local name=$1 pidfile=$2 exe=$3 timeout=${4:-20} pid i
-    pid=$(proc_pid "$pidfile" "$exe") || {
-        rm -f "$pidfile"
-        return 0
-    }
+    local name=$1 pidfile=$2 exe=$3 timeout=${4:-20} pid
+    if pid=$(proc_pid "$pidfile" "$exe"); then proc_stop_pid "$name" "$pid" "$timeout"; fi
+    rm -f "$pidfile"
+}
+
+# proc_stop_pid NAME PID [TIMEOUT]: SIGTERM, a bounded wait, then SIGKILL; dies if PID
+# outlives that. For a PID the caller has just checked (proc_pid, or its executable and
+# command line), e.g. a helper process of a daemon that has no pidfile.
+proc_stop_pid() {
+    local name=$1 pid=$2 timeout=${3:-20} i
     log "stopping $name (pid $pid)"
     kill -TERM "$pid" 2> /dev/null || true
     for ((i = 0; i < timeout * 10; i++)); do
@@ -57,12 +72,11 @@ proc_stop() {
         done
         proc_alive "$pid" && die "could not stop $name (pid $pid)"
     fi
-    rm -f "$pidfile"
     log "stopped $name (pid $pid)"
 }
 
-# proc_wait_for DESCRIPTION TIMEOUT LOGFILE CMD...: polls CMD until it succeeds; after
-# TIMEOUT seconds shows the log's tail and dies.
+# proc_wait_for DESCRIPTION TIMEOUT LOGFILE CMD...: polls CMD every PROC_POLL_INTERVAL
+# seconds (default 0.2) until it succeeds; after TIMEOUT seconds shows the log's tail and dies.
 proc_wait_for() {
     local what=$1 timeout=$2 logfile=$3 start
     shift 3
@@ -72,6 +86,6 @@ proc_wait_for() {
             tail -n 20 "$logfile" >&2 || true
             die "$what did not become ready within ${timeout}s (log: $logfile)"
         fi
-        sleep 0.2
+        sleep "${PROC_POLL_INTERVAL:-0.2}"
     done
 }
