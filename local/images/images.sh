@@ -24,6 +24,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=versions.env disable=SC1091
 . "$HERE/versions.env"
+# shellcheck source=../lib/process.sh disable=SC1091
+. "$HERE/../lib/process.sh"
 
 CACHE=${PSK_CACHE:-$HOME/.cache/pyspark-k8s}/images
 STATE=${PSK_STATE:-/var/lib/pyspark-k8s}/images
@@ -107,56 +109,14 @@ ensure_packages() {
 }
 
 # ---------------------------------------------------------------------------------------
-# process helpers (everything is stopped by the PID we recorded, never by name)
+# daemons (local/lib/process.sh: stopped by the PID we recorded, never by name)
 # ---------------------------------------------------------------------------------------
-# pid_of PIDFILE EXE-BASENAME -> prints the PID if that process is alive and is EXE
-pid_of() {
-    local pidfile=$1 exe=$2 pid real
-    [ -s "$pidfile" ] || return 1
-    pid=$(tr -dc '0-9' < "$pidfile")
-    [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 1
-    real=$(readlink "/proc/$pid/exe" 2> /dev/null) || return 1
-    [ "$(basename "${real% (deleted)}")" = "$exe" ] || return 1
-    printf '%s\n' "$pid"
-}
-
-stop_pid() { # NAME PID TIMEOUT
-    local name=$1 pid=$2 timeout=$3 i
-    log "stopping $name (pid $pid)"
-    kill -TERM "$pid" 2> /dev/null || return 0
-    for ((i = 0; i < timeout * 10; i++)); do
-        [ -d "/proc/$pid" ] || return 0
-        sleep 0.1
-    done
-    log "WARNING: $name (pid $pid) still running after ${timeout}s; sending SIGKILL"
-    kill -KILL "$pid" 2> /dev/null || true
-    for ((i = 0; i < 50; i++)); do
-        [ -d "/proc/$pid" ] || return 0
-        sleep 0.1
-    done
-    die "could not stop $name (pid $pid)"
-}
-
-wait_for() { # DESCRIPTION TIMEOUT LOGFILE CMD...
-    local what=$1 timeout=$2 logf=$3 i
-    shift 3
-    for ((i = 0; i < timeout * 5; i++)); do
-        if "$@" > /dev/null 2>&1; then return 0; fi
-        sleep 0.2
-    done
-    tail -n 20 "$logf" >&2 || true
-    die "$what did not become ready within ${timeout}s (log: $logf)"
-}
-
 docker_ping() { curl -fsS --max-time 3 --unix-socket "$DOCKER_SOCK" http://docker/_ping; }
 registry_ping() { curl -fsS --max-time 3 "http://$REGISTRY/v2/"; }
 containerd_ping() { ctr --address "$CTRD_SOCK" version; }
 
-# ---------------------------------------------------------------------------------------
-# daemons
-# ---------------------------------------------------------------------------------------
 start_containerd() {
-    if pid_of "$CTRD_PIDFILE" containerd > /dev/null; then return 0; fi
+    if proc_pid "$CTRD_PIDFILE" containerd > /dev/null; then return 0; fi
     mkdir -p "$CTRD_ROOT" "$CTRD_STATE"
     # Our own containerd (own root, state, socket, no CRI): it can never clash with the
     # containerd of the Kubernetes cluster, whatever socket that one uses.
@@ -178,19 +138,19 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
   path = "$CTRD_ROOT/opt"
 EOF
     log "starting containerd (socket $CTRD_SOCK)"
-    setsid containerd --config "$STATE/containerd.toml" >> "$CTRD_LOG" 2>&1 < /dev/null &
-    echo $! > "$CTRD_PIDFILE"
-    wait_for containerd 30 "$CTRD_LOG" containerd_ping
+    proc_start containerd "$CTRD_PIDFILE" "$CTRD_LOG" containerd --config "$STATE/containerd.toml"
+    proc_wait_for containerd 30 "$CTRD_LOG" containerd_ping
 }
 
 start_dockerd() {
-    if pid_of "$DOCKER_PIDFILE" dockerd > /dev/null; then return 0; fi
+    if proc_pid "$DOCKER_PIDFILE" dockerd > /dev/null; then return 0; fi
     mkdir -p "$DOCKER_DATA" "$DOCKER_EXEC"
     echo '{}' > "$STATE/daemon.json"
     # No bridge, no iptables, no ip_forward change: builds use `--network host`, test
     # containers `--network none`; nothing in the host's network setup is touched.
     log "starting dockerd (socket $DOCKER_SOCK, data-root $DOCKER_DATA)"
-    setsid dockerd \
+    # dockerd writes its own pidfile (--pidfile): proc_start is given none.
+    proc_start dockerd "" "$DOCKER_LOG" dockerd \
         --config-file "$STATE/daemon.json" \
         --data-root "$DOCKER_DATA" \
         --exec-root "$DOCKER_EXEC" \
@@ -199,18 +159,17 @@ start_dockerd() {
         --containerd "$CTRD_SOCK" \
         --storage-driver overlay2 \
         --bridge none --iptables=false --ip-forward=false --ip-masq=false \
-        --oom-score-adjust 0 \
-        >> "$DOCKER_LOG" 2>&1 < /dev/null &
-    local launcher=$!
-    wait_for dockerd 60 "$DOCKER_LOG" docker_ping
-    # dockerd writes its own pidfile; make sure it is the process we launched
-    pid_of "$DOCKER_PIDFILE" dockerd > /dev/null || echo "$launcher" > "$DOCKER_PIDFILE"
+        --oom-score-adjust 0
+    local launcher=$PROC_STARTED_PID
+    proc_wait_for dockerd 60 "$DOCKER_LOG" docker_ping
+    # make sure the pidfile names the process we launched
+    proc_pid "$DOCKER_PIDFILE" dockerd > /dev/null || echo "$launcher" > "$DOCKER_PIDFILE"
 }
 
 port_owner() { ss -Hltnp "sport = :${REGISTRY##*:}" 2> /dev/null | head -n1; }
 
 start_registry() {
-    if pid_of "$REG_PIDFILE" docker-registry > /dev/null; then return 0; fi
+    if proc_pid "$REG_PIDFILE" docker-registry > /dev/null; then return 0; fi
     local busy
     busy=$(port_owner)
     [ -z "$busy" ] || die "port ${REGISTRY##*:} is already in use by another process: $busy"
@@ -239,9 +198,8 @@ health:
     threshold: 3
 EOF
     log "starting registry on $REGISTRY (storage $REG_DATA)"
-    setsid docker-registry serve "$REG_CONFIG" >> "$REG_LOG" 2>&1 < /dev/null &
-    echo $! > "$REG_PIDFILE"
-    wait_for registry 30 "$REG_LOG" registry_ping
+    proc_start registry "$REG_PIDFILE" "$REG_LOG" docker-registry serve "$REG_CONFIG"
+    proc_wait_for registry 30 "$REG_LOG" registry_ping
 }
 
 start_all() {
@@ -534,7 +492,7 @@ cmd_build_base() {
 
 cmd_status() {
     local rc=0 pid
-    if pid=$(pid_of "$CTRD_PIDFILE" containerd); then
+    if pid=$(proc_pid "$CTRD_PIDFILE" containerd); then
         if containerd_ping > /dev/null 2>&1; then
             echo "containerd: running pid $pid, healthy ($CTRD_SOCK)"
         else
@@ -545,7 +503,7 @@ cmd_status() {
         echo "containerd: stopped"
         rc=1
     fi
-    if pid=$(pid_of "$DOCKER_PIDFILE" dockerd); then
+    if pid=$(proc_pid "$DOCKER_PIDFILE" dockerd); then
         if docker_ping > /dev/null 2>&1; then
             echo "dockerd:    running pid $pid, healthy (DOCKER_HOST=$DOCKER_HOST, server $($DOCKER version -f '{{.Server.Version}}' 2> /dev/null))"
         else
@@ -556,7 +514,7 @@ cmd_status() {
         echo "dockerd:    stopped"
         rc=1
     fi
-    if pid=$(pid_of "$REG_PIDFILE" docker-registry); then
+    if pid=$(proc_pid "$REG_PIDFILE" docker-registry); then
         if registry_ping > /dev/null 2>&1; then
             echo "registry:   running pid $pid, healthy (http://$REGISTRY)"
         else
@@ -605,13 +563,10 @@ mounts_under() {
 }
 
 cmd_down() {
-    local pid p m d
-    if pid=$(pid_of "$REG_PIDFILE" docker-registry); then stop_pid registry "$pid" 15; fi
-    rm -f "$REG_PIDFILE"
-    if pid=$(pid_of "$DOCKER_PIDFILE" dockerd); then stop_pid dockerd "$pid" 40; fi
-    rm -f "$DOCKER_PIDFILE"
-    if pid=$(pid_of "$CTRD_PIDFILE" containerd); then stop_pid containerd "$pid" 20; fi
-    rm -f "$CTRD_PIDFILE"
+    local p m d
+    proc_stop registry "$REG_PIDFILE" docker-registry 15
+    proc_stop dockerd "$DOCKER_PIDFILE" dockerd 40
+    proc_stop containerd "$CTRD_PIDFILE" containerd 20
     # container shims of OUR containerd (identified by its socket on their command line)
     for p in /proc/[0-9]*; do
         case "$(readlink "$p/exe" 2> /dev/null)" in
@@ -619,7 +574,7 @@ cmd_down() {
             *) continue ;;
         esac
         if tr '\0' ' ' < "$p/cmdline" 2> /dev/null | grep -qF -- "$CTRD_SOCK"; then
-            stop_pid containerd-shim "${p#/proc/}" 10
+            proc_stop_pid containerd-shim "${p#/proc/}" 10
         fi
     done
     # mounts left below our directories (overlay layers, netns, shm) - normally none
