@@ -21,89 +21,34 @@ set -euo pipefail
 . "$CLUSTER_DIR/lib/config.sh"
 # shellcheck source=lib/deps.sh
 . "$CLUSTER_DIR/lib/deps.sh"
+# shellcheck source=../lib/process.sh
+. "$CLUSTER_DIR/../lib/process.sh"
 
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy coredns)
 
 # ---------------------------------------------------------------- processes
 
-# Path of the executable a component runs.
-_exe_of() {
-    case "$1" in
-        containerd) command -v containerd ;;
-        *) echo "$BIN_DIR/$1" ;;
-    esac
-}
+# Components run through local/lib/process.sh: component NAME is the executable NAME
+# ($BIN_DIR/NAME, containerd Debian's), pidfile $RUN_DIR/NAME.pid, log $LOG_DIR/NAME.log.
+PROC_POLL_INTERVAL=1 # health checks run curl or kubectl: once a second is enough
 
-# pid of a running component (from its pidfile, verified against /proc/PID/exe), or empty.
-_pid_of() {
-    local f="$RUN_DIR/$1.pid" pid exe
-    [ -s "$f" ] || return 0
-    pid="$(cat "$f")"
-    [ -d "/proc/$pid" ] || return 0
-    exe="$(readlink "/proc/$pid/exe" 2> /dev/null || true)"
-    exe="${exe% (deleted)}"
-    case "$exe" in
-        */"$1") echo "$pid" ;;
-    esac
-}
+# component_pid NAME: prints the PID of a running component; fails if it is not running.
+component_pid() { proc_pid "$RUN_DIR/$1.pid" "$1"; }
 
-_start() { # NAME ARGS...
-    local name="$1" pid exe
+# start_component NAME ARGS...: starts a component unless it is running.
+start_component() {
+    local name=$1 exe
     shift
-    pid="$(_pid_of "$name")"
-    if [ -n "$pid" ]; then
-        log "$name already running (pid $pid)"
-        return 0
-    fi
-    exe="$(_exe_of "$name")"
-    [ -x "$exe" ] || die "$name: executable $exe not found"
-    mkdir -p "$RUN_DIR" "$LOG_DIR"
-    printf '\n==== %s start %s\n' "$(date -Is)" "$name" >> "$LOG_DIR/$name.log"
-    setsid "$exe" "$@" >> "$LOG_DIR/$name.log" 2>&1 < /dev/null &
-    echo $! > "$RUN_DIR/$name.pid"
-    log "started $name (pid $!, log $LOG_DIR/$name.log)"
+    case "$name" in
+        containerd) exe=$(command -v containerd) || die "containerd not found" ;;
+        *) exe=$BIN_DIR/$name ;;
+    esac
+    proc_start "$name" "$RUN_DIR/$name.pid" "$LOG_DIR/$name.log" "$exe" "$@"
 }
 
-# _running PID: true while PID exists and is not a zombie (PID 1 here may reap late).
-_running() {
-    local st
-    st="$(cut -d' ' -f3 "/proc/$1/stat" 2> /dev/null)" || return 1
-    [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
-}
-
-_stop() { # NAME [TIMEOUT]
-    local name="$1" timeout="${2:-20}" pid i
-    pid="$(_pid_of "$name")"
-    if [ -z "$pid" ]; then
-        rm -f "$RUN_DIR/$name.pid"
-        return 0
-    fi
-    kill -TERM "$pid" 2> /dev/null || true
-    for ((i = 0; i < timeout * 5; i++)); do
-        _running "$pid" || break
-        sleep 0.2
-    done
-    if _running "$pid"; then
-        log "$name (pid $pid) ignored SIGTERM for ${timeout}s: SIGKILL"
-        kill -KILL "$pid" 2> /dev/null || true
-        sleep 0.5
-    fi
-    rm -f "$RUN_DIR/$name.pid"
-    log "stopped $name (pid $pid)"
-}
-
-# _wait DESC TIMEOUT_S CMD...: polls CMD until it succeeds.
-_wait() {
-    local desc="$1" timeout="$2" start
-    shift 2
-    start=$(date +%s)
-    until "$@" > /dev/null 2>&1; do
-        if (($(date +%s) - start > timeout)); then
-            die "timed out after ${timeout}s waiting for $desc (logs: $LOG_DIR)"
-        fi
-        sleep 1
-    done
-}
+# stop_component NAME [TIMEOUT]: stops a component. One that outlives SIGKILL (stuck in the
+# kernel) is reported (proc_stop dies, in a subshell) and `down` goes on with the rest.
+stop_component() { (proc_stop "$1" "$RUN_DIR/$1.pid" "$1" "${2:-20}") || true; }
 
 _kubectl() { "$BIN_DIR/kubectl" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
 
@@ -155,7 +100,9 @@ _restore_sysctls() {
 
 _host_network_up() {
     # Fresh start (no node agent of ours running): what exists now is someone else's.
-    if [ -z "$(_pid_of kube-proxy)" ] && [ -z "$(_pid_of kubelet)" ]; then _record_foreign_chains; fi
+    if ! component_pid kube-proxy > /dev/null && ! component_pid kubelet > /dev/null; then
+        _record_foreign_chains
+    fi
     _save_sysctls
     sysctl -qw net.ipv4.ip_forward=1 || die "cannot set net.ipv4.ip_forward=1"
     if [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]; then
@@ -266,8 +213,7 @@ leftovers() {
     local n=0 out
     out="$(
         for c in "${COMPONENTS[@]}"; do
-            p="$(_pid_of "$c")"
-            [ -z "$p" ] || echo "process $c pid $p"
+            if p="$(component_pid "$c")"; then echo "process $c pid $p"; fi
         done
         for p in /proc/[0-9]*; do
             grep -qaF "$STATE_DIR/" "$p/cmdline" 2> /dev/null && [ "${p#/proc/}" != "$$" ] && [ "${p#/proc/}" != "$BASHPID" ] \
@@ -324,11 +270,11 @@ cmd_up() {
     gen_config
     _host_network_up
 
-    _start etcd --name psk --data-dir "$STATE_DIR/etcd" \
+    start_component etcd --name psk --data-dir "$STATE_DIR/etcd" \
         --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
         --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
         --initial-cluster psk=http://127.0.0.1:2380 --initial-cluster-state new --log-level warn
-    _wait "etcd health" 60 _health etcd
+    proc_wait_for "etcd health" 60 "$LOG_DIR/etcd.log" _health etcd
 
     # shellcheck disable=SC2054  # (commas belong to flag values)
     a=(--advertise-address="$BRIDGE_IP" --bind-address=0.0.0.0 --secure-port=6443
@@ -348,11 +294,11 @@ cmd_up() {
         --allow-privileged=true
         --profiling=false
         --cert-dir="$STATE_DIR/apiserver-certs")
-    _start kube-apiserver "${a[@]}"
-    _wait "kube-apiserver /readyz" 120 _health kube-apiserver
+    start_component kube-apiserver "${a[@]}"
+    proc_wait_for "kube-apiserver /readyz" 120 "$LOG_DIR/kube-apiserver.log" _health kube-apiserver
     _kubectl apply -f "$CFG_DIR/bootstrap-rbac.yaml" > /dev/null || die "applying $CFG_DIR/bootstrap-rbac.yaml failed"
 
-    _start kube-controller-manager --kubeconfig="$CFG_DIR/controller-manager.kubeconfig" \
+    start_component kube-controller-manager --kubeconfig="$CFG_DIR/controller-manager.kubeconfig" \
         --authentication-kubeconfig="$CFG_DIR/controller-manager.kubeconfig" \
         --authorization-kubeconfig="$CFG_DIR/controller-manager.kubeconfig" \
         --bind-address=127.0.0.1 --secure-port=10257 \
@@ -361,7 +307,7 @@ cmd_up() {
         --root-ca-file="$PKI_DIR/ca.crt" --service-account-private-key-file="$PKI_DIR/sa.key" \
         --cluster-signing-cert-file="$PKI_DIR/ca.crt" --cluster-signing-key-file="$PKI_DIR/ca.key" \
         --use-service-account-credentials=true --leader-elect=false --profiling=false
-    _start kube-scheduler --kubeconfig="$CFG_DIR/scheduler.kubeconfig" \
+    start_component kube-scheduler --kubeconfig="$CFG_DIR/scheduler.kubeconfig" \
         --authentication-kubeconfig="$CFG_DIR/scheduler.kubeconfig" \
         --authorization-kubeconfig="$CFG_DIR/scheduler.kubeconfig" \
         --bind-address=127.0.0.1 --secure-port=10259 \
@@ -369,23 +315,26 @@ cmd_up() {
         --cert-dir="$STATE_DIR/scheduler-certs" \
         --leader-elect=false --profiling=false
 
-    _start containerd --config "$CFG_DIR/containerd.toml"
-    _wait "containerd socket $CTRD_SOCK" 60 _health containerd
+    start_component containerd --config "$CFG_DIR/containerd.toml"
+    proc_wait_for "containerd socket $CTRD_SOCK" 60 "$LOG_DIR/containerd.log" _health containerd
     import_images
 
     _cgroups_create
-    _start kubelet --config="$CFG_DIR/kubelet.yaml" --kubeconfig="$CFG_DIR/kubelet.kubeconfig" \
+    start_component kubelet --config="$CFG_DIR/kubelet.yaml" --kubeconfig="$CFG_DIR/kubelet.kubeconfig" \
         --root-dir="$STATE_DIR/kubelet" --hostname-override="$NODE_NAME" --node-ip="$BRIDGE_IP"
-    _start kube-proxy --config="$CFG_DIR/kube-proxy.yaml"
-    _start coredns -conf "$CFG_DIR/Corefile"
+    start_component kube-proxy --config="$CFG_DIR/kube-proxy.yaml"
+    start_component coredns -conf "$CFG_DIR/Corefile"
 
-    _wait "kube-controller-manager /healthz" 90 _health kube-controller-manager
-    _wait "kube-scheduler /healthz" 90 _health kube-scheduler
-    _wait "kubelet /healthz" 90 _health kubelet
-    _wait "kube-proxy /healthz" 90 _health kube-proxy
-    _wait "node $NODE_NAME Ready" 180 _node_ready
-    _wait "service account default/default" 90 _kubectl -n default get serviceaccount default
-    _wait "CoreDNS answering kubernetes.default.svc.$CLUSTER_DOMAIN on $BRIDGE_IP" 90 _health coredns
+    proc_wait_for "kube-controller-manager /healthz" 90 "$LOG_DIR/kube-controller-manager.log" \
+        _health kube-controller-manager
+    proc_wait_for "kube-scheduler /healthz" 90 "$LOG_DIR/kube-scheduler.log" _health kube-scheduler
+    proc_wait_for "kubelet /healthz" 90 "$LOG_DIR/kubelet.log" _health kubelet
+    proc_wait_for "kube-proxy /healthz" 90 "$LOG_DIR/kube-proxy.log" _health kube-proxy
+    proc_wait_for "node $NODE_NAME Ready" 180 "$LOG_DIR/kubelet.log" _node_ready
+    proc_wait_for "service account default/default" 90 "$LOG_DIR/kube-controller-manager.log" \
+        _kubectl -n default get serviceaccount default
+    proc_wait_for "CoreDNS answering kubernetes.default.svc.$CLUSTER_DOMAIN on $BRIDGE_IP" 90 "$LOG_DIR/coredns.log" \
+        _health coredns
     log "cluster up in $(($(date +%s) - t0))s; export KUBECONFIG=$KUBECONFIG_ADMIN (context psk-local)"
 }
 
@@ -395,8 +344,8 @@ cmd_up() {
 # end-to-end scenario (pods keep running; clients see connection refused).
 cmd_pause_api() {
     local seconds="${1:?usage: cluster.sh pause-api SECONDS}"
-    [ -n "$(_pid_of kube-apiserver)" ] || die "kube-apiserver is not running"
-    _stop kube-apiserver
+    component_pid kube-apiserver > /dev/null || die "kube-apiserver is not running"
+    stop_component kube-apiserver
     log "kube-apiserver stopped for ${seconds}s"
     sleep "$seconds"
     cmd_up
@@ -406,8 +355,7 @@ cmd_status() {
     local c pid ok=0 h
     if [ -s "$STATE_DIR/bin-dir" ]; then BIN_DIR="$(cat "$STATE_DIR/bin-dir")"; else BIN_DIR=/nonexistent; fi
     for c in "${COMPONENTS[@]}"; do
-        pid="$(_pid_of "$c")"
-        if [ -z "$pid" ]; then
+        if ! pid="$(component_pid "$c")"; then
             printf '%-24s %-8s %s\n' "$c" "-" "not running"
             ok=1
             continue
@@ -491,21 +439,21 @@ cmd_down() {
     leftovers >&2 || true
 
     # 1. no new pods, then let the kubelet stop every pod properly (CNI DEL, unmounts).
-    _stop kube-controller-manager
-    _stop kube-scheduler
-    if [ -n "$(_pid_of kube-apiserver)" ] && [ -n "$(_pid_of kubelet)" ] && [ -x "$BIN_DIR/kubectl" ]; then
+    stop_component kube-controller-manager
+    stop_component kube-scheduler
+    if component_pid kube-apiserver > /dev/null && component_pid kubelet > /dev/null && [ -x "$BIN_DIR/kubectl" ]; then
         _kubectl delete pods --all --all-namespaces --grace-period=2 --wait=true --timeout=90s > /dev/null 2>&1 \
             || log "warning: not every pod terminated through the kubelet; forcing"
     fi
     # 2. node agents and DNS
-    _stop kubelet
-    _stop kube-proxy
-    _stop coredns
+    stop_component kubelet
+    stop_component kube-proxy
+    stop_component coredns
     # 3. whatever the kubelet left: kill through our containerd, then stop it
-    if [ -n "$(_pid_of containerd)" ]; then
+    if component_pid containerd > /dev/null; then
         _ctr_force_cleanup
     fi
-    _stop containerd 30
+    stop_component containerd 30
     # shims of our containerd (identified by our socket path) that outlived their tasks
     for p in /proc/[0-9]*; do
         grep -qaF -- "$CTRD_SOCK" "$p/cmdline" 2> /dev/null && {
@@ -514,8 +462,8 @@ cmd_down() {
         }
     done
     # 4. control plane
-    _stop kube-apiserver
-    _stop etcd
+    stop_component kube-apiserver
+    stop_component etcd
     for c in "${COMPONENTS[@]}"; do rm -f "$RUN_DIR/$c.pid"; done
     # 5. host state: cgroups, mounts, netns, network, iptables
     _cgroups_clean
