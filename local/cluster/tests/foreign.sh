@@ -4,12 +4,17 @@
 # unrelated `KUBE-TEST` iptables chain and a process in a foreign `kubepods` cgroup (as
 # kind, k3s or a kubeadm node would have), `cluster.sh up` then `cluster.sh down` must
 # leave both as they were. Creates them itself and removes them afterwards.
+# Brings the cluster down, up and down, so it takes the local lock (scripts/lib.sh,
+# claim_local) like npm run job/e2e/bench: it exits at once while one of them holds it.
+# npm test runs it after scripts/e2e.sh has exited, which gives the lock back.
 # Prints "N passed, N failed" and exits non-zero on any failure.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=../lib/common.sh
 . "$HERE/lib/common.sh"
+# shellcheck source=../../../scripts/lib.sh
+. "$HERE/../../scripts/lib.sh"
 
 CHAIN=KUBE-TEST
 FOREIGN_CGROUP=/sys/fs/cgroup/pids/kubepods/pyspark-k8s-foreign-test
@@ -51,7 +56,8 @@ ours_gone() { bash "$HERE/cluster.sh" leftovers > /dev/null; }
 
 main() {
     need_root
-    trap remove_foreign_state EXIT
+    claim_local "local/cluster/tests/foreign.sh"
+    trap 'remove_foreign_state; release_local' EXIT
     # Foreign state first, as on a host where another cluster ran before ours started.
     bash "$HERE/cluster.sh" down > /dev/null 2>&1
     make_foreign_state
