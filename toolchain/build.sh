@@ -21,19 +21,14 @@ STAMPS="$CACHE/stamps"
 WORK="$CACHE/build"
 LOGS="$CACHE/logs"
 VENV="$CACHE/venv"
-mkdir -p "$BIN" "$STAMPS" "$WORK" "$LOGS"
-# One build at a time per cache (a second caller waits, then finds everything cached).
-exec 9> "$CACHE/.build.lock"
-flock 9
 
-START_ALL=$SECONDS
 log() { printf '[toolchain] %s\n' "$*"; }
 die() {
     printf '[toolchain] ERROR: %s\n' "$*" >&2
     exit 1
 }
 
-# ---------------------------------------------------------------- prerequisites
+# ---------------------------------------------------------------- helpers
 apt_updated=0
 apt_install() {
     if [ "$(id -u)" != 0 ]; then
@@ -46,19 +41,6 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" \
         || die "apt-get install $* failed"
 }
-
-command -v go > /dev/null 2>&1 || die "Go is not installed (need >= $GO_MIN_VERSION): install Go and re-run"
-GO_VERSION="$(go env GOVERSION)"
-go_ok="$(printf '%s\n%s\n' "go$GO_MIN_VERSION" "$GO_VERSION" | sort -V | head -n1)"
-[ "$go_ok" = "go$GO_MIN_VERSION" ] || die "Go $GO_VERSION is too old, need >= $GO_MIN_VERSION"
-command -v node > /dev/null 2>&1 || die "node is not installed (the language host runs programs with node)"
-command -v python3 > /dev/null 2>&1 || apt_install python3
-
-# Go settings for every build: modules only from the configured proxy, go.sum
-# committed (no checksum-database look-ups needed), no VCS stamping, no toolchain download.
-export GOFLAGS="-buildvcs=false -mod=readonly"
-export GOTOOLCHAIN=local
-export CGO_ENABLED=0
 
 # key COMPONENT FILES... : hash of the inputs that define a component.
 key() {
@@ -105,67 +87,91 @@ sync_src() { # copy toolchain/go/COMPONENT into the cache build dir
     mkdir -p "$WORK/$1"
     cp -R "$TOOLCHAIN_DIR/go/$1/." "$WORK/$1/"
 }
+# ---------------------------------------------------------------- prerequisites
+# Go (sets GO_VERSION, part of every component's key), node, python3; the Go settings.
+check_prerequisites() {
+    local go_ok
+    command -v go > /dev/null 2>&1 || die "Go is not installed (need >= $GO_MIN_VERSION): install Go and re-run"
+    GO_VERSION="$(go env GOVERSION)"
+    go_ok="$(printf '%s\n%s\n' "go$GO_MIN_VERSION" "$GO_VERSION" | sort -V | head -n1)"
+    [ "$go_ok" = "go$GO_MIN_VERSION" ] || die "Go $GO_VERSION is too old, need >= $GO_MIN_VERSION"
+    command -v node > /dev/null 2>&1 || die "node is not installed (the language host runs programs with node)"
+    command -v python3 > /dev/null 2>&1 || apt_install python3
+
+    # Go settings for every build: modules only from the configured proxy, go.sum
+    # committed (no checksum-database look-ups needed), no VCS stamping, no toolchain download.
+    export GOFLAGS="-buildvcs=false -mod=readonly"
+    export GOTOOLCHAIN=local
+    export CGO_ENABLED=0
+}
+
 # ---------------------------------------------------------------- 1. Pulumi CLI
-t=$SECONDS
-CLI_MOD="github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION"
-require_line "$TOOLCHAIN_DIR/go/cli/go.mod" "github.com/pulumi/pulumi/pkg/v3 v$PULUMI_VERSION\$" "$CLI_MOD"
-require_line "$TOOLCHAIN_DIR/go/cli/go.mod" "github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION( |\$)" "sdk/v3@v$PULUMI_VERSION"
-k="$(key "$TOOLCHAIN_DIR/go/cli" "PULUMI_VERSION=$PULUMI_VERSION")"
-if fresh cli "$k" "$BIN/pulumi"; then
-    elapsed "pulumi CLI v$PULUMI_VERSION" "cached" "$t"
-else
-    log "building pulumi CLI ($CLI_MOD) ..."
+build_cli() {
+    local t=$SECONDS k
+    local mod="github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION"
+    require_line "$TOOLCHAIN_DIR/go/cli/go.mod" "github.com/pulumi/pulumi/pkg/v3 v$PULUMI_VERSION\$" "$mod"
+    require_line "$TOOLCHAIN_DIR/go/cli/go.mod" "github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION( |\$)" "sdk/v3@v$PULUMI_VERSION"
+    k="$(key "$TOOLCHAIN_DIR/go/cli" "PULUMI_VERSION=$PULUMI_VERSION")"
+    if fresh cli "$k" "$BIN/pulumi"; then
+        elapsed "pulumi CLI v$PULUMI_VERSION" "cached" "$t"
+        return 0
+    fi
+    log "building pulumi CLI ($mod) ..."
     sync_src cli
-    go_build cli "$CLI_MOD" "$BIN/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+    go_build cli "$mod" "$BIN/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
         "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
     stamp cli "$k"
     elapsed "pulumi CLI v$PULUMI_VERSION" "built" "$t"
-fi
+}
 
 # ---------------------------------------------------------------- 2. Node.js language host
-t=$SECONDS
-LH_WHAT="project language host against github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION"
-require_line "$TOOLCHAIN_DIR/go/langhost-nodejs/go.mod" "github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION\$" "sdk/v3@v$PULUMI_VERSION"
-k="$(key "$TOOLCHAIN_DIR/go/langhost-nodejs" "LANGHOST_NODEJS_VERSION=$LANGHOST_NODEJS_VERSION")"
-if fresh langhost-nodejs "$k" "$BIN/pulumi-language-nodejs"; then
-    elapsed "pulumi-language-nodejs $LANGHOST_NODEJS_VERSION" "cached" "$t"
-else
-    log "building pulumi-language-nodejs ($LH_WHAT) ..."
+build_langhost_nodejs() {
+    local t=$SECONDS k
+    local what="project language host against github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION"
+    require_line "$TOOLCHAIN_DIR/go/langhost-nodejs/go.mod" "github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION\$" "sdk/v3@v$PULUMI_VERSION"
+    k="$(key "$TOOLCHAIN_DIR/go/langhost-nodejs" "LANGHOST_NODEJS_VERSION=$LANGHOST_NODEJS_VERSION")"
+    if fresh langhost-nodejs "$k" "$BIN/pulumi-language-nodejs"; then
+        elapsed "pulumi-language-nodejs $LANGHOST_NODEJS_VERSION" "cached" "$t"
+        return 0
+    fi
+    log "building pulumi-language-nodejs ($what) ..."
     sync_src langhost-nodejs
-    go_build langhost-nodejs "$LH_WHAT" "$BIN/pulumi-language-nodejs" . \
+    go_build langhost-nodejs "$what" "$BIN/pulumi-language-nodejs" . \
         "-X main.version=$LANGHOST_NODEJS_VERSION"
     stamp langhost-nodejs "$k"
     elapsed "pulumi-language-nodejs $LANGHOST_NODEJS_VERSION" "built" "$t"
-fi
+}
 
 # ---------------------------------------------------------------- 3. Kubernetes provider
-t=$SECONDS
-K8S_MOD="github.com/pulumi/pulumi-kubernetes/provider/v4@$KUBERNETES_PROVIDER_MODULE_VERSION"
-case "$KUBERNETES_PROVIDER_MODULE_VERSION" in
-    *-"${KUBERNETES_PROVIDER_COMMIT:0:12}") ;;
-    *) die "KUBERNETES_PROVIDER_MODULE_VERSION does not end in the first 12 hex of KUBERNETES_PROVIDER_COMMIT" ;;
-esac
-require_line "$TOOLCHAIN_DIR/go/kubernetes-provider/go.mod" \
-    "github.com/pulumi/pulumi-kubernetes/provider/v4 $KUBERNETES_PROVIDER_MODULE_VERSION\$" "$K8S_MOD"
-require_line "$TOOLCHAIN_DIR/go/kubernetes-provider/go.mod" \
-    "github.com/pulumi/pulumi-kubernetes/sdk/v4 $KUBERNETES_SDK_MODULE_VERSION( |\$)" "sdk/v4@$KUBERNETES_SDK_MODULE_VERSION"
-k="$(key "$TOOLCHAIN_DIR/go/kubernetes-provider" "KUBERNETES_PROVIDER_VERSION=$KUBERNETES_PROVIDER_VERSION")"
-if fresh kubernetes-provider "$k" "$BIN/pulumi-resource-kubernetes"; then
-    elapsed "pulumi-resource-kubernetes $KUBERNETES_PROVIDER_VERSION" "cached" "$t"
-else
-    log "building pulumi-resource-kubernetes ($K8S_MOD = release $KUBERNETES_PROVIDER_VERSION) ..."
+build_kubernetes_provider() {
+    local t=$SECONDS k mod_dir schema_src
+    local mod="github.com/pulumi/pulumi-kubernetes/provider/v4@$KUBERNETES_PROVIDER_MODULE_VERSION"
+    case "$KUBERNETES_PROVIDER_MODULE_VERSION" in
+        *-"${KUBERNETES_PROVIDER_COMMIT:0:12}") ;;
+        *) die "KUBERNETES_PROVIDER_MODULE_VERSION does not end in the first 12 hex of KUBERNETES_PROVIDER_COMMIT" ;;
+    esac
+    require_line "$TOOLCHAIN_DIR/go/kubernetes-provider/go.mod" \
+        "github.com/pulumi/pulumi-kubernetes/provider/v4 $KUBERNETES_PROVIDER_MODULE_VERSION\$" "$mod"
+    require_line "$TOOLCHAIN_DIR/go/kubernetes-provider/go.mod" \
+        "github.com/pulumi/pulumi-kubernetes/sdk/v4 $KUBERNETES_SDK_MODULE_VERSION( |\$)" "sdk/v4@$KUBERNETES_SDK_MODULE_VERSION"
+    k="$(key "$TOOLCHAIN_DIR/go/kubernetes-provider" "KUBERNETES_PROVIDER_VERSION=$KUBERNETES_PROVIDER_VERSION")"
+    if fresh kubernetes-provider "$k" "$BIN/pulumi-resource-kubernetes"; then
+        elapsed "pulumi-resource-kubernetes $KUBERNETES_PROVIDER_VERSION" "cached" "$t"
+        return 0
+    fi
+    log "building pulumi-resource-kubernetes ($mod = release $KUBERNETES_PROVIDER_VERSION) ..."
     sync_src kubernetes-provider
-    if ! (cd "$WORK/kubernetes-provider" && go mod download "$K8S_MOD" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4) \
+    if ! (cd "$WORK/kubernetes-provider" && go mod download "$mod" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4) \
         > "$LOGS/kubernetes-provider.download.log" 2>&1; then
         tail -n 25 "$LOGS/kubernetes-provider.download.log" >&2
-        die "downloading $K8S_MOD from the Go module proxy failed"
+        die "downloading $mod from the Go module proxy failed"
     fi
     mod_dir="$(tail -n1 "$LOGS/kubernetes-provider.download.log")"
     schema_src="$mod_dir/cmd/pulumi-resource-kubernetes"
-    [ -f "$schema_src/schema.json" ] || die "$K8S_MOD has no cmd/pulumi-resource-kubernetes/schema.json"
+    [ -f "$schema_src/schema.json" ] || die "$mod has no cmd/pulumi-resource-kubernetes/schema.json"
     # The upstream cmd embeds generated (git-ignored) files; generate them here:
     # the committed schema with its version set, and the compacted terraform mapping.
-    python3 - "$schema_src" "$WORK/kubernetes-provider" "$KUBERNETES_PROVIDER_VERSION" << 'PY' || die "generating the embedded schema for $K8S_MOD failed"
+    python3 - "$schema_src" "$WORK/kubernetes-provider" "$KUBERNETES_PROVIDER_VERSION" << 'PY' || die "generating the embedded schema for $mod failed"
 import json, os, sys
 src, dst, version = sys.argv[1], sys.argv[2], sys.argv[3]
 with open(os.path.join(src, "schema.json")) as f:
@@ -178,63 +184,74 @@ with open(os.path.join(src, "terraform-mapping.json")) as f:
 with open(os.path.join(dst, "terraform-mapping-embed.json"), "w") as f:
     json.dump(mapping, f, separators=(",", ":"))
 PY
-    go_build kubernetes-provider "$K8S_MOD" "$BIN/pulumi-resource-kubernetes" . \
+    go_build kubernetes-provider "$mod" "$BIN/pulumi-resource-kubernetes" . \
         "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$KUBERNETES_PROVIDER_VERSION"
     stamp kubernetes-provider "$k"
     elapsed "pulumi-resource-kubernetes $KUBERNETES_PROVIDER_VERSION" "built" "$t"
-fi
+}
 
 # ---------------------------------------------------------------- 4. dynamic-provider shim
 # Pulumi's Node.js dynamic providers (pulumi.dynamic.Resource) need the plugin
 # pulumi-resource-pulumi-nodejs, which the CLI distribution ships as a tiny script.
-install -m 0755 "$TOOLCHAIN_DIR/pulumi-resource-pulumi-nodejs" "$BIN/pulumi-resource-pulumi-nodejs"
+install_dynamic_provider_shim() {
+    install -m 0755 "$TOOLCHAIN_DIR/pulumi-resource-pulumi-nodejs" "$BIN/pulumi-resource-pulumi-nodejs"
+}
 
 # ---------------------------------------------------------------- 5. Java 17
-t=$SECONDS
-JAVA_HOME="/usr/lib/jvm/java-17-openjdk-$(dpkg --print-architecture 2> /dev/null || echo amd64)"
-if [ ! -x "$JAVA_HOME/bin/java" ]; then
-    log "installing $JAVA_DEBIAN_PACKAGE (Debian) ..."
-    apt_install "$JAVA_DEBIAN_PACKAGE"
-fi
-[ -x "$JAVA_HOME/bin/java" ] || die "$JAVA_DEBIAN_PACKAGE installed but $JAVA_HOME/bin/java is missing"
-export JAVA_HOME
-elapsed "java ($("$JAVA_HOME/bin/java" -version 2>&1 | head -n1))" "ready" "$t"
+# Sets and exports JAVA_HOME.
+ensure_java() {
+    local t=$SECONDS
+    JAVA_HOME="/usr/lib/jvm/java-17-openjdk-$(dpkg --print-architecture 2> /dev/null || echo amd64)"
+    if [ ! -x "$JAVA_HOME/bin/java" ]; then
+        log "installing $JAVA_DEBIAN_PACKAGE (Debian) ..."
+        apt_install "$JAVA_DEBIAN_PACKAGE"
+    fi
+    [ -x "$JAVA_HOME/bin/java" ] || die "$JAVA_DEBIAN_PACKAGE installed but $JAVA_HOME/bin/java is missing"
+    export JAVA_HOME
+    elapsed "java ($("$JAVA_HOME/bin/java" -version 2>&1 | head -n1))" "ready" "$t"
+}
 
 # ---------------------------------------------------------------- 6. pyspark venv
-t=$SECONDS
-k="$(key "PYSPARK_VERSION=$PYSPARK_VERSION" "$(python3 -c 'import sys; print(sys.version)')")"
-if fresh pyspark "$k" "$VENV/bin/spark-submit"; then
-    elapsed "pyspark $PYSPARK_VERSION" "cached" "$t"
-else
-    log "installing pyspark==$PYSPARK_VERSION into $VENV ..."
-    rm -rf "$VENV"
-    if ! python3 -m venv "$VENV" > "$LOGS/venv.log" 2>&1; then
-        apt_install python3-venv
+# Sets K8S_JAR (Spark's Kubernetes jar in the venv).
+build_pyspark_venv() {
+    local t=$SECONDS k
+    k="$(key "PYSPARK_VERSION=$PYSPARK_VERSION" "$(python3 -c 'import sys; print(sys.version)')")"
+    if fresh pyspark "$k" "$VENV/bin/spark-submit"; then
+        elapsed "pyspark $PYSPARK_VERSION" "cached" "$t"
+    else
+        log "installing pyspark==$PYSPARK_VERSION into $VENV ..."
         rm -rf "$VENV"
-        /usr/bin/python3 -m venv "$VENV" > "$LOGS/venv.log" 2>&1 || {
-            tail -n 20 "$LOGS/venv.log" >&2
-            die "python3 -m venv failed"
-        }
+        if ! python3 -m venv "$VENV" > "$LOGS/venv.log" 2>&1; then
+            apt_install python3-venv
+            rm -rf "$VENV"
+            /usr/bin/python3 -m venv "$VENV" > "$LOGS/venv.log" 2>&1 || {
+                tail -n 20 "$LOGS/venv.log" >&2
+                die "python3 -m venv failed"
+            }
+        fi
+        if ! "$VENV/bin/pip" install --disable-pip-version-check "pyspark==$PYSPARK_VERSION" > "$LOGS/pyspark.log" 2>&1; then
+            tail -n 25 "$LOGS/pyspark.log" >&2
+            die "pip install pyspark==$PYSPARK_VERSION failed (log: $LOGS/pyspark.log)"
+        fi
+        stamp pyspark "$k"
+        elapsed "pyspark $PYSPARK_VERSION" "installed" "$t"
     fi
-    if ! "$VENV/bin/pip" install --disable-pip-version-check "pyspark==$PYSPARK_VERSION" > "$LOGS/pyspark.log" 2>&1; then
-        tail -n 25 "$LOGS/pyspark.log" >&2
-        die "pip install pyspark==$PYSPARK_VERSION failed (log: $LOGS/pyspark.log)"
-    fi
-    stamp pyspark "$k"
-    elapsed "pyspark $PYSPARK_VERSION" "installed" "$t"
-fi
-k8s_jar="$(find "$VENV" -path '*/pyspark/jars/spark-kubernetes_*.jar' | head -n1)"
-[ -n "$k8s_jar" ] || die "pyspark $PYSPARK_VERSION has no jars/spark-kubernetes_*.jar: Spark on Kubernetes would not work"
+    K8S_JAR="$(find "$VENV" -path '*/pyspark/jars/spark-kubernetes_*.jar' | head -n1)"
+    [ -n "$K8S_JAR" ] || die "pyspark $PYSPARK_VERSION has no jars/spark-kubernetes_*.jar: Spark on Kubernetes would not work"
+}
 
 # ---------------------------------------------------------------- 7. plugin cache
-t=$SECONDS
-export PULUMI_HOME="$CACHE/pulumi-home"
-export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
-mkdir -p "$PULUMI_HOME"
-k="$(key "k8s=$(cat "$STAMPS/kubernetes-provider.key")" "cli=$(cat "$STAMPS/cli.key")")"
-if fresh plugins "$k" "$PULUMI_HOME/plugins"; then
-    elapsed "plugin cache" "cached" "$t"
-else
+# The Kubernetes provider in PULUMI_HOME's plugin cache (needs the CLI and the provider).
+install_plugins() {
+    local t=$SECONDS k
+    export PULUMI_HOME="$CACHE/pulumi-home"
+    export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+    mkdir -p "$PULUMI_HOME"
+    k="$(key "k8s=$(cat "$STAMPS/kubernetes-provider.key")" "cli=$(cat "$STAMPS/cli.key")")"
+    if fresh plugins "$k" "$PULUMI_HOME/plugins"; then
+        elapsed "plugin cache" "cached" "$t"
+        return 0
+    fi
     "$BIN/pulumi" plugin install resource kubernetes "$KUBERNETES_PROVIDER_VERSION" \
         --file "$BIN/pulumi-resource-kubernetes" --reinstall > "$LOGS/plugins.log" 2>&1 \
         || {
@@ -243,15 +260,38 @@ else
         }
     stamp plugins "$k"
     elapsed "plugin cache" "installed kubernetes $KUBERNETES_PROVIDER_VERSION" "$t"
-fi
+}
 
 # ---------------------------------------------------------------- summary
 size() { du -h "$1" | cut -f1; }
-log "----------------------------------------------------------------"
-log "cache:                      $CACHE"
-log "pulumi                      $("$BIN/pulumi" version)  $BIN/pulumi ($(size "$BIN/pulumi"))"
-log "pulumi-language-nodejs      $("$BIN/pulumi-language-nodejs" --version)  ($(size "$BIN/pulumi-language-nodejs"), project-built minimal host)"
-log "pulumi-resource-kubernetes  $KUBERNETES_PROVIDER_VERSION ($KUBERNETES_PROVIDER_MODULE_VERSION)  ($(size "$BIN/pulumi-resource-kubernetes"))"
-log "pyspark                     $PYSPARK_VERSION  $VENV  (k8s jar: $(basename "$k8s_jar"))"
-log "JAVA_HOME                   $JAVA_HOME"
-log "total: $((SECONDS - START_ALL))s.  Use: source toolchain/env.sh  (or npm run pulumi -- <args>)"
+
+summary() {
+    log "----------------------------------------------------------------"
+    log "cache:                      $CACHE"
+    log "pulumi                      $("$BIN/pulumi" version)  $BIN/pulumi ($(size "$BIN/pulumi"))"
+    log "pulumi-language-nodejs      $("$BIN/pulumi-language-nodejs" --version)  ($(size "$BIN/pulumi-language-nodejs"), project-built minimal host)"
+    log "pulumi-resource-kubernetes  $KUBERNETES_PROVIDER_VERSION ($KUBERNETES_PROVIDER_MODULE_VERSION)  ($(size "$BIN/pulumi-resource-kubernetes"))"
+    log "pyspark                     $PYSPARK_VERSION  $VENV  (k8s jar: $(basename "$K8S_JAR"))"
+    log "JAVA_HOME                   $JAVA_HOME"
+    log "total: $((SECONDS - START_ALL))s.  Use: source toolchain/env.sh  (or npm run pulumi -- <args>)"
+}
+
+main() {
+    mkdir -p "$BIN" "$STAMPS" "$WORK" "$LOGS"
+    # One build at a time per cache (a second caller waits, then finds everything cached).
+    exec 9> "$CACHE/.build.lock"
+    flock 9
+    START_ALL=$SECONDS
+
+    check_prerequisites
+    build_cli
+    build_langhost_nodejs
+    build_kubernetes_provider
+    install_dynamic_provider_shim
+    ensure_java
+    build_pyspark_venv
+    install_plugins
+    summary
+}
+
+main "$@"
