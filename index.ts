@@ -27,6 +27,8 @@ const rbac = new SparkRbac(
         createNamespace: config.createNamespace,
         serviceAccountName: config.rbac.serviceAccountName,
         binding: config.rbac.binding,
+        serviceAccountAnnotations: config.rbac.serviceAccountAnnotations,
+        serviceAccountLabels: config.rbac.serviceAccountLabels,
         labels,
     },
     { providers: { kubernetes: provider } },
@@ -42,6 +44,8 @@ const jobs = Object.entries(config.jobs).map(
                 serviceAccountName: rbac.serviceAccountName,
                 image: image.imageRef,
                 sparkVersion: config.image.sparkVersion,
+                runAsUser: config.image.runAsUser,
+                secretEnv: config.secretEnv[name],
                 cluster: {
                     kubeconfig: config.cluster.kubeconfig,
                     context: config.cluster.context,

@@ -20,6 +20,11 @@ export type JobImageSource =
           readonly tag: pulumi.Input<string>;
           /** Spark base image, passed to the Dockerfile as build arg SPARK_BASE_IMAGE. */
           readonly baseImage: pulumi.Input<string>;
+          /**
+           * Maven coordinates (`group:artifact:version`) of jars to add to the image's Spark,
+           * resolved with their runtime dependencies at build time (build arg SPARK_JARS).
+           */
+          readonly jars: readonly string[];
           /** Build context directory (the PySpark app). */
           readonly context: string;
           /** Dockerfile path. */
@@ -69,7 +74,10 @@ export class JobImage extends pulumi.ComponentResource {
                             context: source.context,
                             dockerfile: source.dockerfile,
                             platform: source.platform,
-                            args: { SPARK_BASE_IMAGE: source.baseImage },
+                            args: {
+                                SPARK_BASE_IMAGE: source.baseImage,
+                                SPARK_JARS: source.jars.join(","),
+                            },
                         },
                         registry: args.registryUsername
                             ? {
@@ -90,6 +98,7 @@ export class JobImage extends pulumi.ComponentResource {
                         context: source.context,
                         dockerfile: source.dockerfile,
                         baseImage: source.baseImage,
+                        jars: source.jars.join(","),
                         platform: source.platform,
                         registry: source.registry,
                         // The build re-runs when the app's files change; the digest it

@@ -1,8 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { JobConfig } from "../lib/config";
-import { cronJobManifest, jobManifest } from "../lib/jobPod";
-import { ClusterAccess, JobRunSpec, runSpec } from "../lib/jobSpec";
+import { cronJobManifest, jobManifest, podTemplatesManifest } from "../lib/jobPod";
+import {
+    ClusterAccess,
+    JobRunSpec,
+    SecretEnvRef,
+    jobSelector,
+    runSpec,
+    secretEnvName,
+} from "../lib/jobSpec";
 import { JobRun } from "../providers/jobRun";
 import { RunResult } from "../providers/runResult";
 
@@ -18,6 +25,13 @@ export interface SparkJobArgs {
     readonly image: pulumi.Input<string>;
     /** The Spark version the image carries, if the stack declares it (checked by the local submitter). */
     readonly sparkVersion?: string;
+    /** The image's non-root user id; every pod runs as it. */
+    readonly runAsUser: number;
+    /**
+     * Secret environment variables of the driver and the executors, by name: they go into
+     * a Kubernetes Secret of the job's own, which the pods read by reference.
+     */
+    readonly secretEnv?: Readonly<Record<string, pulumi.Input<string>>>;
     /** How the runner (and, for the local submitter, spark-submit) reaches the cluster. */
     readonly cluster: ClusterAccess;
     /** How long the runner rides out an unreachable API before it fails; default 120 s. */
@@ -78,6 +92,7 @@ export class SparkJob extends pulumi.ComponentResource {
         super("pyspark-k8s:job:SparkJob", name, {}, opts);
         this.jobName = name;
         const job = args.job;
+        const secretEnv = this.secretEnv(name, args);
         const spec: pulumi.Output<JobRunSpec> = pulumi
             .all([args.namespace, args.serviceAccountName, args.image])
             .apply(([namespace, serviceAccountName, image]) =>
@@ -88,19 +103,26 @@ export class SparkJob extends pulumi.ComponentResource {
                     serviceAccountName,
                     image,
                     sparkVersion: args.sparkVersion,
+                    runAsUser: args.runAsUser,
+                    ...(secretEnv ? { secretEnv: secretEnv.ref } : {}),
                     cluster: args.cluster,
                 }),
             );
+        const runsAfter = secretEnv ? [secretEnv.secret] : [];
 
         if (job.submitter === "local") {
-            this.record = this.localRun(name, spec, job);
+            this.record = this.localRun(name, spec, job, runsAfter);
         } else if (job.schedule !== undefined) {
             const schedule = job.schedule;
             const manifest = spec.apply((s) => cronJobManifest(s, schedule));
             const cronJob = new k8s.batch.v1.CronJob(
                 `${name}-schedule`,
                 { metadata: manifest.metadata, spec: manifest.spec },
-                { parent: this, deleteBeforeReplace: true },
+                {
+                    parent: this,
+                    deleteBeforeReplace: true,
+                    dependsOn: [...runsAfter, this.podTemplates(name, spec)],
+                },
             );
             this.record = cronJob.metadata.name.apply((cronJobName): ScheduleRecord => ({
                 submitter: "cluster",
@@ -108,10 +130,57 @@ export class SparkJob extends pulumi.ComponentResource {
                 schedule: schedule.cron,
             }));
         } else {
-            this.record = this.clusterRun(name, spec, job, args);
+            const templates = this.podTemplates(name, spec);
+            this.record = this.clusterRun(name, spec, job, args, [...runsAfter, templates]);
         }
         this.result = this.record.apply((r) => ("result" in r ? r.result : ""));
         this.registerOutputs({ record: this.record, result: this.result });
+    }
+
+    /** The job's Secret of secret environment variables, if it has any. */
+    private secretEnv(
+        name: string,
+        args: SparkJobArgs,
+    ): { secret: k8s.core.v1.Secret; ref: SecretEnvRef } | undefined {
+        const values = args.secretEnv ?? {};
+        const names = Object.keys(values).sort();
+        if (names.length === 0) return undefined;
+        const secretName = secretEnvName(name);
+        const secret = new k8s.core.v1.Secret(
+            `${name}-secret-env`,
+            {
+                metadata: {
+                    name: secretName,
+                    namespace: args.namespace,
+                    labels: {
+                        "app.kubernetes.io/managed-by": "pulumi",
+                        ...jobSelector({
+                            project: args.project ?? pulumi.getProject(),
+                            stack: args.stack ?? pulumi.getStack(),
+                            job: name,
+                        }),
+                    },
+                },
+                type: "Opaque",
+                stringData: pulumi.secret(
+                    pulumi
+                        .all(names.map((n) => values[n]))
+                        .apply((vals) => Object.fromEntries(names.map((n, i) => [n, vals[i]]))),
+                ),
+            },
+            { parent: this },
+        );
+        return { secret, ref: { secret: secretName, names } };
+    }
+
+    /** The ConfigMap of the run's pod templates, which Spark reads to create the executors. */
+    private podTemplates(name: string, spec: pulumi.Output<JobRunSpec>): k8s.core.v1.ConfigMap {
+        const manifest = spec.apply(podTemplatesManifest);
+        return new k8s.core.v1.ConfigMap(
+            `${name}-pod-templates`,
+            { metadata: manifest.metadata, data: manifest.data },
+            { parent: this },
+        );
     }
 
     /** The run as a Kubernetes Job, and its outcome. */
@@ -120,6 +189,7 @@ export class SparkJob extends pulumi.ComponentResource {
         spec: pulumi.Output<JobRunSpec>,
         job: JobConfig,
         args: SparkJobArgs,
+        runsAfter: pulumi.Resource[],
     ): pulumi.Output<RunRecord> {
         const manifest = spec.apply(jobManifest);
         const run = new k8s.batch.v1.Job(
@@ -139,7 +209,7 @@ export class SparkJob extends pulumi.ComponentResource {
                 spec: manifest.spec,
             },
             // The same inputs name the same Job: a forced re-run must remove the old one first.
-            { parent: this, deleteBeforeReplace: true },
+            { parent: this, deleteBeforeReplace: true, dependsOn: runsAfter },
         );
         const outcome = new RunResult(
             `${name}-result`,
@@ -193,6 +263,7 @@ export class SparkJob extends pulumi.ComponentResource {
         name: string,
         spec: pulumi.Output<JobRunSpec>,
         job: JobConfig,
+        runsAfter: pulumi.Resource[],
     ): pulumi.Output<RunRecord> {
         // Any change to the spec, the image or runId replaces the run (deleting the
         // previous run's pods first): that is what re-runs the job.
@@ -203,7 +274,7 @@ export class SparkJob extends pulumi.ComponentResource {
                 image: spec.image,
                 runId: job.runId,
             },
-            { parent: this, deleteBeforeReplace: true },
+            { parent: this, deleteBeforeReplace: true, dependsOn: runsAfter },
         );
         return pulumi
             .all([

@@ -17,13 +17,32 @@ export interface SparkRbacArgs {
     readonly binding: "cluster" | "namespace";
     /** Labels added to every object. */
     readonly labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /**
+     * Annotations of the ServiceAccount, for cloud identity: EKS IRSA
+     * (`eks.amazonaws.com/role-arn`), GKE Workload Identity (`iam.gke.io/gcp-service-account`).
+     */
+    readonly serviceAccountAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Labels of the ServiceAccount, on top of `labels` (e.g. `azure.workload.identity/use`). */
+    readonly serviceAccountLabels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 /**
- * The identity of the Spark driver: a ServiceAccount, a ClusterRole with the rules the
- * driver needs (pods, services, configmaps, PVCs: get, list, watch, create, update,
- * patch, delete, deletecollection), and a ClusterRoleBinding or a namespaced RoleBinding
- * to it; optionally the namespace itself.
+ * Labels of a namespace the stack creates: Pod Security admission enforces (and warns and
+ * audits) the `restricted` standard on every pod in it.
+ */
+export const POD_SECURITY_LABELS: Readonly<Record<string, string>> = {
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/enforce-version": "latest",
+    "pod-security.kubernetes.io/warn": "restricted",
+    "pod-security.kubernetes.io/audit": "restricted",
+};
+
+/**
+ * The identity of the Spark driver: a ServiceAccount (annotated for cloud identity if
+ * asked), a ClusterRole with the rules the driver needs (pods, services, configmaps, PVCs:
+ * get, list, watch, create, update, patch, delete, deletecollection), and a namespaced
+ * RoleBinding or a ClusterRoleBinding to it; optionally the namespace itself, which then
+ * enforces Pod Security `restricted`.
  */
 export class SparkRbac extends pulumi.ComponentResource {
     /** The namespace's name (created here or not). */
@@ -44,7 +63,14 @@ export class SparkRbac extends pulumi.ComponentResource {
         const namespace = args.createNamespace
             ? new k8s.core.v1.Namespace(
                   `${name}-ns`,
-                  { metadata: { name: args.namespace, labels } },
+                  {
+                      metadata: {
+                          name: args.namespace,
+                          labels: pulumi
+                              .output(labels)
+                              .apply((l) => ({ ...l, ...POD_SECURITY_LABELS })),
+                      },
+                  },
                   { parent: this },
               )
             : undefined;
@@ -53,7 +79,14 @@ export class SparkRbac extends pulumi.ComponentResource {
         const serviceAccount = new k8s.core.v1.ServiceAccount(
             `${name}-sa`,
             {
-                metadata: { name: args.serviceAccountName, namespace: this.namespace, labels },
+                metadata: {
+                    name: args.serviceAccountName,
+                    namespace: this.namespace,
+                    labels: pulumi
+                        .all([labels, args.serviceAccountLabels ?? {}])
+                        .apply(([common, own]) => ({ ...common, ...own })),
+                    annotations: args.serviceAccountAnnotations,
+                },
             },
             { parent: this },
         );

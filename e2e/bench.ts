@@ -12,11 +12,12 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { validateStackConfig } from "../lib/config";
 import { runSpec } from "../lib/jobSpec";
-import { sparkMaster, sparkSubmitArgs } from "../lib/submit";
+import { localPodTemplateFiles, sparkMaster, sparkSubmitArgs } from "../lib/submit";
 import { KUBECONFIG, Project, REPO, adminClient, sourcedEnv } from "./harness";
 import { removeRun } from "../jobrun/runner";
 
@@ -85,8 +86,13 @@ async function main(): Promise<void> {
         namespace: config.namespace,
         serviceAccountName: config.rbac.serviceAccountName,
         image: String(project.outputs().imageRef),
+        runAsUser: config.image.runAsUser,
         cluster: { kubeconfig: KUBECONFIG, context: "psk-local" },
     });
+    // The same pod templates as the stack's pods: the namespace enforces Pod Security.
+    const podTemplateDir = fs.mkdtempSync(path.join(os.tmpdir(), "psk-bench-templates-"));
+    for (const [name, content] of Object.entries(localPodTemplateFiles(spec)))
+        fs.writeFileSync(path.join(podTemplateDir, name), content);
     const master = sparkMaster(adminClient().server);
     const toolchainEnv = sourcedEnv("toolchain/env.sh");
     const kube = adminClient();
@@ -99,6 +105,7 @@ async function main(): Promise<void> {
             throw new Error("unused");
         },
         newRunTag: () => "unused",
+        writePodTemplates: () => podTemplateDir,
     };
 
     const viaPulumi: number[] = [];
@@ -111,6 +118,7 @@ async function main(): Promise<void> {
             master,
             runTag: tag,
             resourcePrefix: `pi-${tag}`,
+            podTemplateDir,
         }).map((a) =>
             a === "spark.kubernetes.submission.waitAppCompletion=false"
                 ? "spark.kubernetes.submission.waitAppCompletion=true"

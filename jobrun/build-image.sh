@@ -2,7 +2,7 @@
 # Builds the job image with the docker CLI and pushes it; prints progress on stderr and,
 # as the last line on stdout, the pushed reference pinned by digest (name@sha256:...).
 # Inputs (environment): IMAGE_NAME, BUILD_CONTEXT, DOCKERFILE, BASE_IMAGE, PLATFORM,
-# REGISTRY, and optionally REGISTRY_USERNAME + REGISTRY_PASSWORD (read from the
+# REGISTRY, SPARK_JARS (Maven coordinates, comma-separated; may be empty), and optionally REGISTRY_USERNAME + REGISTRY_PASSWORD (read from the
 # environment, given to docker on stdin: never on a command line).
 # Optional, from the calling environment: DOCKER (the CLI, default `docker`) and
 # DOCKER_BUILD_NETWORK (e.g. `host`, for engines started without a bridge).
@@ -25,6 +25,7 @@ fi
 network=()
 if [ -n "${DOCKER_BUILD_NETWORK:-}" ]; then network=(--network "$DOCKER_BUILD_NETWORK"); fi
 "$docker" build "${network[@]}" --platform "$PLATFORM" --build-arg "SPARK_BASE_IMAGE=$BASE_IMAGE" \
+    --build-arg "SPARK_JARS=${SPARK_JARS:-}" \
     -f "$DOCKERFILE" -t "$IMAGE_NAME" "$BUILD_CONTEXT" >&2
 "$docker" push "$IMAGE_NAME" >&2
 

@@ -14,6 +14,9 @@
  */
 import { spawn } from "child_process";
 import { randomBytes } from "crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
 import { logTail } from "../lib/driverLog";
 import { ClusterAccess, JobRunSpec } from "../lib/jobSpec";
 import { ApiUnreachable, describeError } from "../lib/retry";
@@ -63,11 +66,21 @@ function startSubmit(args: readonly string[], kubeconfig: string): SubmitProcess
     };
 }
 
+/** Writes the run's pod templates into a private directory removed when the runner exits. */
+function writePodTemplates(files: Record<string, string>): string {
+    const dir = mkdtempSync(join(tmpdir(), "psk-pod-templates-"));
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+    for (const [name, content] of Object.entries(files))
+        writeFileSync(join(dir, name), content, { mode: 0o600 });
+    return dir;
+}
+
 function runnerDeps(spec: JobRunSpec, kube: KubeClient): RunnerDeps {
     const kubeconfig = kubeconfigPath(spec.cluster.kubeconfig);
     return {
         kube,
         startSubmit: (args) => startSubmit(args, kubeconfig),
+        writePodTemplates,
         now: () => Date.now(),
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
         log,

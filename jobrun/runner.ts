@@ -17,7 +17,7 @@ import {
     pythonError,
 } from "../lib/driverLog";
 import { JobRunSpec, LABELS, jobSelector } from "../lib/jobSpec";
-import { RunIdentity, driverPodName, sparkSubmitArgs } from "../lib/submit";
+import { RunIdentity, driverPodName, localPodTemplateFiles, sparkSubmitArgs } from "../lib/submit";
 import type { KubeClient } from "./kube";
 
 /** The cluster calls the runner makes (a KubeClient, or a stand-in in tests). */
@@ -41,6 +41,8 @@ export interface RunnerDeps {
     readonly kube: KubeApi;
     /** Starts spark-submit with these arguments. */
     startSubmit(args: readonly string[]): SubmitProcess;
+    /** Writes the run's pod template files (name to content) and returns their directory. */
+    writePodTemplates(files: Record<string, string>): string;
     now(): number;
     sleep(ms: number): Promise<void>;
     /** Progress, for humans (stderr). */
@@ -87,7 +89,12 @@ export async function runJob(
 ): Promise<RunOutcome> {
     const pollMs = deps.pollMs ?? 2000;
     const runTag = deps.newRunTag();
-    const run: RunIdentity = { master, runTag, resourcePrefix: `${spec.job}-${runTag}` };
+    const run: RunIdentity = {
+        master,
+        runTag,
+        resourcePrefix: `${spec.job}-${runTag}`,
+        podTemplateDir: deps.writePodTemplates(localPodTemplateFiles(spec)),
+    };
     const driver = driverPodName(run.resourcePrefix);
     const ns = spec.namespace;
     const runSelector = selectorString({ ...jobSelector(spec), [LABELS.run]: runTag });

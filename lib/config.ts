@@ -7,6 +7,7 @@
  */
 import { ConfigError, ConfigProblem, keyOf, valueAt } from "./configProblems";
 import {
+    CONFIG_NAMESPACE,
     DEFAULT_BASE_IMAGE,
     DEFAULT_SPARK_VERSION,
     SECRET_KEYS,
@@ -26,10 +27,16 @@ export * from "./podSize";
  * @param raw top-level keys (without the namespace prefix) mapped to their parsed
  *   values, as Pulumi holds them: objects for structured values, strings otherwise.
  * @param stackName used in the error message only.
+ * @param secretKeys the top-level keys the stack holds as secrets; when given, keys that
+ *   must be secrets (registryPassword, secretEnv) are refused in plain text.
  * @returns the configuration with defaults filled in.
  * @throws ConfigError listing every problem at once.
  */
-export function validateStackConfig(raw: Record<string, unknown>, stackName?: string): StackConfig {
+export function validateStackConfig(
+    raw: Record<string, unknown>,
+    stackName?: string,
+    secretKeys?: ReadonlySet<string>,
+): StackConfig {
     const problems: ConfigProblem[] = [];
     const parsed = stackSchema.safeParse(raw);
     if (!parsed.success) {
@@ -61,11 +68,13 @@ export function validateStackConfig(raw: Record<string, unknown>, stackName?: st
             problems.push({ key: keyOf(issue.path), value, message: issue.message });
         }
     }
+    if (secretKeys) problems.push(...plainSecretProblems(raw, secretKeys));
     const config = parsed.success ? withDefaultSparkVersion(parsed.data) : undefined;
     if (problems.length === 0 && config) {
         problems.push(...capacityProblems(config));
         problems.push(...credentialProblems(config));
         problems.push(...sparkVersionProblems(config));
+        problems.push(...secretEnvProblems(config));
     }
     if (problems.length > 0 || !config) throw new ConfigError(problems, stackName);
     return config;
@@ -112,6 +121,64 @@ function credentialProblems(config: StackConfig): ConfigProblem[] {
             message:
                 "is only used when the image is built (image.mode 'docker' or 'cli'); remove it for mode 'existing'",
         });
+    }
+    return problems;
+}
+
+/** How to set each must-be-secret key as a secret. */
+const SET_AS_SECRET: Record<string, string> = {
+    registryPassword: `pulumi config set --secret ${CONFIG_NAMESPACE}:registryPassword <password>`,
+    secretEnv: `pulumi config set --secret --path '${CONFIG_NAMESPACE}:secretEnv.<job>.<VAR>' <value>`,
+};
+
+/** Keys that must be secrets but are plain text in the stack's file. */
+function plainSecretProblems(
+    raw: Record<string, unknown>,
+    secretKeys: ReadonlySet<string>,
+): ConfigProblem[] {
+    return [...SECRET_KEYS]
+        .filter((key) => raw[key] !== undefined && !secretKeys.has(key))
+        .map((key) => ({
+            key: keyOf([key]),
+            message: `is in plain text in the stack's settings file; remove it (pulumi config rm ${CONFIG_NAMESPACE}:${key}) and set it as a secret: ${SET_AS_SECRET[key]}`,
+        }));
+}
+
+/** Secret environment variables must belong to a job and not clash with its other variables. */
+function secretEnvProblems(config: StackConfig): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const jobNames = Object.keys(config.jobs);
+    for (const [job, vars] of Object.entries(config.secretEnv)) {
+        const settings = config.jobs[job];
+        if (settings === undefined) {
+            problems.push({
+                key: keyOf(["secretEnv", job]),
+                message: `names no job; jobs here: ${jobNames.join(", ")}`,
+            });
+            continue;
+        }
+        for (const name of Object.keys(vars)) {
+            const clash =
+                name in settings.env
+                    ? "env"
+                    : name in settings.secretKeyRefs
+                      ? "secretKeyRefs"
+                      : "";
+            if (clash)
+                problems.push({
+                    key: keyOf(["secretEnv", job, name]),
+                    message: `is also set in jobs.${job}.${clash}; set each variable in one place`,
+                });
+        }
+    }
+    for (const [job, settings] of Object.entries(config.jobs)) {
+        for (const name of Object.keys(settings.secretKeyRefs)) {
+            if (name in settings.env)
+                problems.push({
+                    key: keyOf(["jobs", job, "secretKeyRefs", name]),
+                    message: `is also set in jobs.${job}.env; set each variable in one place`,
+                });
+        }
     }
     return problems;
 }

@@ -24,6 +24,7 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 /** A container image reference pinned by digest: `name@sha256:<64 hex>`. */
 const DIGEST_REF = /^[^\s@]+@sha256:[a-f0-9]{64}$/;
 /** Host, optionally with port: what goes before the first `/` of an image name. */
@@ -72,25 +73,29 @@ const cpuQuantity = z.string().refine(
     { message: "must be a positive Kubernetes CPU quantity (e.g. 250m, 0.5, 2)" },
 );
 
+/** A label or annotation key: an optional DNS subdomain prefix and '/', and a name. */
+function isQualifiedName(key: string): boolean {
+    const [prefix, name, ...rest] = key.includes("/") ? key.split("/") : [undefined, key];
+    return (
+        rest.length === 0 &&
+        (prefix === undefined || (prefix.length <= 253 && DNS1123_SUBDOMAIN.test(prefix))) &&
+        name !== undefined &&
+        name.length >= 1 &&
+        name.length <= 63 &&
+        LABEL_VALUE.test(name)
+    );
+}
+
+const annotationKey = z.string().refine(isQualifiedName, {
+    message:
+        "annotation keys are an optional DNS subdomain prefix and '/' and a name of at most 63 characters of letters, digits, '-', '_', '.'",
+});
+
 const labelMap = z.record(
-    z.string().refine(
-        (key) => {
-            const [prefix, name, ...rest] = key.includes("/") ? key.split("/") : [undefined, key];
-            return (
-                rest.length === 0 &&
-                (prefix === undefined ||
-                    (prefix.length <= 253 && DNS1123_SUBDOMAIN.test(prefix))) &&
-                name !== undefined &&
-                name.length >= 1 &&
-                name.length <= 63 &&
-                LABEL_VALUE.test(name)
-            );
-        },
-        {
-            message:
-                "label keys are an optional DNS subdomain prefix and '/' and a name of at most 63 characters of letters, digits, '-', '_', '.'",
-        },
-    ),
+    z.string().refine(isQualifiedName, {
+        message:
+            "label keys are an optional DNS subdomain prefix and '/' and a name of at most 63 characters of letters, digits, '-', '_', '.'",
+    }),
     z
         .string()
         .max(63, "label values are at most 63 characters")
@@ -99,6 +104,108 @@ const labelMap = z.record(
             "label values are letters, digits, '-', '_', '.', starting and ending with a letter or digit",
         ),
 );
+
+const envName = z
+    .string()
+    .regex(
+        ENV_NAME,
+        "environment variable names are letters, digits and '_', not starting with a digit",
+    );
+
+const dns1123Subdomain = (what: string) =>
+    z
+        .string()
+        .max(253, `${what} names are at most 253 characters`)
+        .regex(
+            DNS1123_SUBDOMAIN,
+            `${what} names are lower-case letters, digits, '-' and '.', starting and ending with a letter or digit`,
+        );
+
+/** Paths the program itself mounts in every Spark pod (see lib/podTemplate.ts). */
+export const RESERVED_MOUNT_PATHS = ["/tmp", "/opt/spark/pod-templates"];
+
+/** An absolute path inside the container, not on the paths Spark or the program mount. */
+const mountPath = z
+    .string()
+    .regex(/^\/[^\0]*$/, "must be an absolute path, e.g. /mnt/data")
+    .refine((path) => !RESERVED_MOUNT_PATHS.some((p) => path === p || path.startsWith(`${p}/`)), {
+        message: `must not be ${RESERVED_MOUNT_PATHS.join(" or ")} or below: the program mounts there`,
+    });
+
+const volumeSchema = z
+    .strictObject({
+        /** Where the volume is mounted in the driver and the executors. */
+        mountPath,
+        readOnly: z.boolean().default(false),
+        /** An existing PersistentVolumeClaim, by name. */
+        persistentVolumeClaim: dns1123Subdomain("claim").optional(),
+        /** A scratch directory per pod; the value is its size limit, e.g. `1Gi` ("" for none). */
+        emptyDir: z
+            .string()
+            .refine((value) => value === "" || parseK8sQuantity(value) !== undefined, {
+                message: 'must be a size limit such as 1Gi, or "" for none',
+            })
+            .optional(),
+        /** An existing ConfigMap, by name. */
+        configMap: dns1123Subdomain("configMap").optional(),
+        /** An existing Secret, by name (always mounted read-only). */
+        secret: dns1123Subdomain("secret").optional(),
+    })
+    .superRefine((volume, ctx) => {
+        const sources = VOLUME_SOURCES.filter((source) => volume[source] !== undefined);
+        if (sources.length !== 1) {
+            ctx.addIssue({
+                code: "custom",
+                message: `must name exactly one source of ${VOLUME_SOURCES.join(", ")} (got ${sources.length === 0 ? "none" : sources.join(" and ")})`,
+            });
+        }
+    });
+
+/** The volume sources a job may mount. */
+export const VOLUME_SOURCES = ["persistentVolumeClaim", "emptyDir", "configMap", "secret"] as const;
+
+const tolerationSchema = z.strictObject({
+    key: z.string().min(1).optional(),
+    operator: z.enum(["Exists", "Equal"], { error: "must be Exists or Equal" }).default("Equal"),
+    value: z.string().optional(),
+    effect: z
+        .enum(["NoSchedule", "PreferNoSchedule", "NoExecute"], {
+            error: "must be NoSchedule, PreferNoSchedule or NoExecute",
+        })
+        .optional(),
+    tolerationSeconds: z.number().int().min(0).optional(),
+});
+
+const nodeSelectorTerm = z.strictObject({
+    matchExpressions: z
+        .array(
+            z.strictObject({
+                key: z.string().min(1),
+                operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"], {
+                    error: "must be In, NotIn, Exists, DoesNotExist, Gt or Lt",
+                }),
+                values: z.array(z.string()).optional(),
+            }),
+        )
+        .optional(),
+});
+
+/** Node affinity, as in a pod spec. */
+const affinitySchema = z.strictObject({
+    nodeAffinity: z.strictObject({
+        requiredDuringSchedulingIgnoredDuringExecution: z
+            .strictObject({ nodeSelectorTerms: z.array(nodeSelectorTerm).min(1) })
+            .optional(),
+        preferredDuringSchedulingIgnoredDuringExecution: z
+            .array(
+                z.strictObject({
+                    weight: z.number().int().min(1).max(100),
+                    preference: nodeSelectorTerm,
+                }),
+            )
+            .optional(),
+    }),
+});
 
 const podResources = (defaults: { cores: number; memory: string }) =>
     z.strictObject({
@@ -140,6 +247,12 @@ export const RESERVED_SPARK_CONF: Record<string, string> = {
     "spark.driver.memory": "jobs.<name>.driver.memory",
     "spark.executor.cores": "jobs.<name>.executor.cores",
     "spark.executor.memory": "jobs.<name>.executor.memory",
+    "spark.kubernetes.driver.podTemplateFile":
+        "jobs.<name>.volumes, nodeSelector, tolerations, affinity",
+    "spark.kubernetes.executor.podTemplateFile":
+        "jobs.<name>.volumes, nodeSelector, tolerations, affinity",
+    "spark.kubernetes.driver.podTemplateContainerName": "(set with the pod template)",
+    "spark.kubernetes.executor.podTemplateContainerName": "(set with the pod template)",
 };
 
 /** Five cron fields, or a macro such as @daily (what a CronJob accepts). */
@@ -233,17 +346,35 @@ const jobSchema = z
             })
             .default({}),
         /** Environment variables for the driver and the executors. */
-        env: z
+        env: z.record(envName, z.string()).default({}),
+        /**
+         * Environment variables from existing Secrets, for the driver and the executors:
+         * `VAR: { secret, key }`. Nothing of the value passes through the program.
+         */
+        secretKeyRefs: z
             .record(
-                z
-                    .string()
-                    .regex(
-                        ENV_NAME,
-                        "environment variable names are letters, digits and '_', not starting with a digit",
-                    ),
-                z.string(),
+                envName,
+                z.strictObject({
+                    secret: dns1123Subdomain("secret"),
+                    key: z
+                        .string()
+                        .regex(SECRET_KEY, "secret keys are letters, digits, '-', '_' and '.'"),
+                }),
             )
             .default({}),
+        /**
+         * Existing Secrets mounted read-only as files in the driver and the executors:
+         * `<secret name>: <absolute mount path>`.
+         */
+        secretMounts: z.record(dns1123Subdomain("secret"), mountPath).default({}),
+        /** Volumes mounted in the driver and the executors, by volume name. */
+        volumes: z.record(dns1123Label("volume name"), volumeSchema).default({}),
+        /** Node labels the driver and executor pods must run on (`nodeSelector`). */
+        nodeSelector: labelMap.default({}),
+        /** Taints the driver and executor pods tolerate (Kubernetes `tolerations`). */
+        tolerations: z.array(tolerationSchema).default([]),
+        /** Kubernetes `affinity` of the driver and executor pods, as written in a pod spec. */
+        affinity: affinitySchema.optional(),
         /**
          * Regular expression picking the result line from the driver log; the whole
          * matching line (or the first capture group, if any) becomes the `result` output.
@@ -350,6 +481,24 @@ const sparkVersion = z
     .string()
     .regex(/^[34]\.[0-9]+\.[0-9]+$/, "must be a Spark release such as 4.1.1 or 3.5.7");
 
+/** `group:artifact:version` with an exact version (no ranges, no LATEST or SNAPSHOT). */
+const mavenCoordinate = z
+    .string()
+    .regex(
+        /^[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+:[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+        "must be Maven coordinates group:artifact:version, e.g. org.apache.hadoop:hadoop-aws:3.3.4",
+    )
+    .refine((coordinate) => !/(^|:)(LATEST|RELEASE)$|-SNAPSHOT$/.test(coordinate), {
+        message: "must pin an exact release version: no LATEST, RELEASE or -SNAPSHOT",
+    });
+
+/** The non-root user Spark images run as (uid 185 in the official and the local images). */
+const runAsUser = z
+    .number()
+    .int("must be a whole number")
+    .min(1, "must not be 0: pods run as a non-root user")
+    .default(185);
+
 /** What every image build needs, whichever builder runs it. */
 const imageBuildFields = {
     registry: z
@@ -373,6 +522,15 @@ const imageBuildFields = {
     baseImage: z.string().min(1).default(DEFAULT_BASE_IMAGE),
     /** The Spark version of the base image; the local submitter checks its spark-submit against it. */
     sparkVersion: sparkVersion.optional(),
+    /** The image's user id; every pod runs as it (Pod Security `restricted`: non-root). */
+    runAsUser,
+    /**
+     * Maven coordinates `group:artifact:version` (an exact version) of jars to add to the
+     * image's Spark, e.g. connectors such as `org.apache.hadoop:hadoop-aws:3.3.4`. They and
+     * their runtime dependencies are resolved when the image is built, checksums checked,
+     * and baked in; nothing is downloaded when a job runs.
+     */
+    jars: z.array(mavenCoordinate).default([]),
     context: z.string().min(1).default("app"),
     dockerfile: z.string().min(1).default("app/Dockerfile"),
     platform: z.string().default("linux/amd64"),
@@ -389,6 +547,7 @@ const imageSchema = z.discriminatedUnion(
             /** Use an image that already exists; build nothing. */
             mode: z.literal("existing"),
             sparkVersion: sparkVersion.optional(),
+            runAsUser,
             ref: z
                 .string({
                     error: "is required: the image reference pinned by digest, e.g. registry/repo@sha256:...",
@@ -445,18 +604,35 @@ export const stackSchema = z.strictObject({
     rbac: z
         .strictObject({
             serviceAccountName: dns1123Label("serviceAccountName").default("spark-driver"),
-            /** `cluster`: ClusterRoleBinding; `namespace`: RoleBinding in the job namespace only. */
+            /**
+             * `namespace` (default): a RoleBinding in the job namespace only; `cluster`: a
+             * ClusterRoleBinding, so the driver may manage pods in every namespace.
+             */
             binding: z
                 .enum(["cluster", "namespace"], {
-                    error: "must be 'cluster' (ClusterRoleBinding) or 'namespace' (RoleBinding, least privilege)",
+                    error: "must be 'namespace' (RoleBinding, least privilege) or 'cluster' (ClusterRoleBinding)",
                 })
-                .default("cluster"),
+                .default("namespace"),
+            /**
+             * Annotations of the driver's ServiceAccount, for cloud identity: e.g. EKS IRSA
+             * `eks.amazonaws.com/role-arn`, GKE `iam.gke.io/gcp-service-account`.
+             */
+            serviceAccountAnnotations: z.record(annotationKey, z.string().max(65536)).default({}),
+            /** Labels of the driver's ServiceAccount (e.g. Azure `azure.workload.identity/use`). */
+            serviceAccountLabels: labelMap.default({}),
         })
-        .default({ serviceAccountName: "spark-driver", binding: "cluster" }),
+        .prefault({}),
     image: imageSchema,
     /** Username for the image registry; the password is the secret `registryPassword`. */
     registryUsername: z.string().min(1).optional(),
     registryPassword: z.string().min(1).optional(),
+    /**
+     * Secret environment variables per job, `secretEnv.<job>.<VAR>`, set with `pulumi config
+     * set --secret --path`. Each job's values go into a Kubernetes Secret of its own, which the
+     * driver and the executors read by reference. (A top-level key of their own: Pulumi marks
+     * the whole top-level value secret when one path under it is, and `jobs` stays plain.)
+     */
+    secretEnv: z.record(z.string(), z.record(envName, z.string())).default({}),
     jobs: z
         .record(
             dns1123Label("job name").max(
@@ -478,7 +654,7 @@ export type ImageConfig = z.output<typeof imageSchema>;
 export type StackConfig = z.output<typeof stackSchema>;
 
 /** Keys whose values are secrets: never echoed in error messages. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(["registryPassword"]);
+export const SECRET_KEYS: ReadonlySet<string> = new Set(["registryPassword", "secretEnv"]);
 
 /** Every top-level key a stack may set under the project namespace. */
 export const KNOWN_KEYS: readonly string[] = Object.keys(stackSchema.shape);

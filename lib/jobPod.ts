@@ -8,10 +8,20 @@
  * hands them to `@pulumi/kubernetes`, so previews show field-level diffs of what runs.
  */
 import { createHash } from "crypto";
-import { JobConfig, memoryOverheadMiB } from "./config";
+import * as yaml from "js-yaml";
+import { JobConfig, podMemoryMiB } from "./config";
 import { DRIVER_CONTAINER } from "./driverState";
 import { JobRunSpec } from "./jobSpec";
-import { parseSparkMemory } from "./quantities";
+import {
+    EXECUTOR_TEMPLATE_FILE,
+    POD_TEMPLATE_DIR,
+    containerSecurityContext,
+    executorPodTemplate,
+    jobVolumes,
+    podPlacement,
+    podSecurityContext,
+    secretEnvVars,
+} from "./podTemplate";
 import { runLabels, workloadConf } from "./submit";
 
 /** The API server as pods see it. */
@@ -25,6 +35,9 @@ const POD_ENV = [
     { name: "PSK_POD_NAME", fieldRef: { fieldPath: "metadata.name" } },
     { name: "PSK_POD_IP", fieldRef: { fieldPath: "status.podIP" } },
 ] as const;
+
+/** The volume of the run's pod templates in the driver. */
+const POD_TEMPLATES_VOLUME = "pod-templates";
 
 /** Runs the image's spark-submit, wherever its SPARK_HOME is (official or local image). */
 const SPARK_SUBMIT_SHELL = 'exec "${SPARK_HOME:-/opt/spark}/bin/spark-submit" "$@"';
@@ -56,6 +69,14 @@ export function runName(spec: RunInputs): string {
         labels: spec.labels,
         conf: spec.conf,
         env: spec.env,
+        secretEnv: spec.secretEnv,
+        secretKeyRefs: spec.secretKeyRefs,
+        secretMounts: spec.secretMounts,
+        volumes: spec.volumes,
+        nodeSelector: spec.nodeSelector,
+        tolerations: spec.tolerations,
+        affinity: spec.affinity,
+        runAsUser: spec.runAsUser,
         runId: spec.runId,
     };
     const hash = createHash("sha256").update(stableJson(inputs)).digest("hex");
@@ -94,6 +115,10 @@ export function inClusterSubmitArgs(spec: JobRunSpec, run: string): string[] {
         // the bind address to the executors, so 0.0.0.0 would leave them unable to connect).
         // Per attempt (pod), so a retry never collides with a previous attempt's executors.
         ["spark.kubernetes.executor.podNamePrefix", "$(PSK_POD_NAME)"],
+        [
+            "spark.kubernetes.executor.podTemplateFile",
+            `${POD_TEMPLATE_DIR}/${EXECUTOR_TEMPLATE_FILE}`,
+        ],
         ...workloadConf(spec, run),
     ];
     const args = ["--master", IN_CLUSTER_MASTER, "--deploy-mode", "client", "--name", spec.job];
@@ -102,11 +127,14 @@ export function inClusterSubmitArgs(spec: JobRunSpec, run: string): string[] {
 }
 
 /** Kubernetes resources of a Spark pod: heap plus overhead, as Spark itself sizes them. */
-export function podResources(r: JobConfig["driver"]): {
+export function podResources(
+    r: JobConfig["driver"],
+    app: string,
+): {
     requests: Record<string, string>;
     limits: Record<string, string>;
 } {
-    const memory = `${(parseSparkMemory(r.memory) ?? 0) + memoryOverheadMiB(r.memory, r.memoryOverhead)}Mi`;
+    const memory = `${podMemoryMiB(r, app)}Mi`;
     return {
         requests: { cpu: r.coreRequest ?? String(r.cores), memory },
         limits: { memory, ...(r.coreLimit ? { cpu: r.coreLimit } : {}) },
@@ -118,13 +146,45 @@ export function driverLabels(spec: JobRunSpec, run: string): Record<string, stri
     return { ...runLabels(spec, run), "spark-role": "driver" };
 }
 
+/** The ConfigMap holding the executors' pod template, named after the run. */
+export function podTemplatesName(run: string): string {
+    return `${run}-pod-templates`;
+}
+
+/** The run's pod templates for Spark, as the ConfigMap's data. */
+export function podTemplatesData(spec: JobRunSpec): Record<string, string> {
+    return { [EXECUTOR_TEMPLATE_FILE]: yaml.dump(executorPodTemplate(spec), { noRefs: true }) };
+}
+
+/** The ConfigMap of the run's pod templates. */
+export function podTemplatesManifest(spec: JobRunSpec) {
+    const run = runName(spec);
+    return {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: {
+            name: podTemplatesName(run),
+            namespace: spec.namespace,
+            labels: runLabels(spec, run),
+        },
+        data: podTemplatesData(spec),
+    };
+}
+
 /** The pod template of the run: the driver, as the job's ServiceAccount. */
 export function driverPodTemplate(spec: JobRunSpec, run: string) {
+    const { volumes, mounts } = jobVolumes(spec);
     return {
         metadata: { labels: driverLabels(spec, run) },
         spec: {
             serviceAccountName: spec.serviceAccountName,
             restartPolicy: "Never",
+            securityContext: podSecurityContext(spec.runAsUser),
+            ...podPlacement(spec),
+            volumes: [
+                ...volumes,
+                { name: POD_TEMPLATES_VOLUME, configMap: { name: podTemplatesName(run) } },
+            ],
             containers: [
                 {
                     name: DRIVER_CONTAINER,
@@ -143,8 +203,14 @@ export function driverPodTemplate(spec: JobRunSpec, run: string) {
                         ...Object.entries(spec.env)
                             .sort(([a], [b]) => (a < b ? -1 : 1))
                             .map(([name, value]) => ({ name, value })),
+                        ...secretEnvVars(spec),
                     ],
-                    resources: podResources(spec.driver),
+                    resources: podResources(spec.driver, spec.app),
+                    securityContext: containerSecurityContext(),
+                    volumeMounts: [
+                        ...mounts,
+                        { name: POD_TEMPLATES_VOLUME, mountPath: POD_TEMPLATE_DIR, readOnly: true },
+                    ],
                 },
             ],
         },

@@ -33,6 +33,16 @@ export interface JobRunSpec {
     readonly labels: Readonly<Record<string, string>>;
     readonly conf: Readonly<Record<string, string>>;
     readonly env: Readonly<Record<string, string>>;
+    /** The job's own Secret of secret variables, and their names (never their values). */
+    readonly secretEnv?: SecretEnvRef;
+    readonly secretKeyRefs: JobConfig["secretKeyRefs"];
+    readonly secretMounts: JobConfig["secretMounts"];
+    readonly volumes: JobConfig["volumes"];
+    readonly nodeSelector: JobConfig["nodeSelector"];
+    readonly tolerations: JobConfig["tolerations"];
+    readonly affinity?: JobConfig["affinity"];
+    /** The image's non-root user; every pod runs as it. */
+    readonly runAsUser: number;
     readonly resultPattern?: string;
     readonly startTimeoutSeconds: number;
     readonly runTimeoutSeconds: number;
@@ -44,6 +54,12 @@ export interface JobRunSpec {
     readonly cluster: ClusterAccess;
 }
 
+/** A job's Secret of secret environment variables: its name and its keys. */
+export interface SecretEnvRef {
+    readonly secret: string;
+    readonly names: readonly string[];
+}
+
 /** Where and as whom a job runs: decided by the stack, not by the job's own settings. */
 export interface RunPlacement {
     readonly project: string;
@@ -53,6 +69,9 @@ export interface RunPlacement {
     /** Container image, pinned by digest. */
     readonly image: string;
     readonly sparkVersion?: string;
+    readonly runAsUser: number;
+    /** The job's Secret of secret variables, if the stack gives it any. */
+    readonly secretEnv?: SecretEnvRef;
     readonly cluster: ClusterAccess;
 }
 
@@ -73,6 +92,14 @@ export function runSpec(job: string, settings: JobConfig, placement: RunPlacemen
         labels: settings.labels,
         conf: settings.conf,
         env: settings.env,
+        ...(placement.secretEnv !== undefined ? { secretEnv: placement.secretEnv } : {}),
+        secretKeyRefs: settings.secretKeyRefs,
+        secretMounts: settings.secretMounts,
+        volumes: settings.volumes,
+        nodeSelector: settings.nodeSelector,
+        tolerations: settings.tolerations,
+        ...(settings.affinity !== undefined ? { affinity: settings.affinity } : {}),
+        runAsUser: placement.runAsUser,
         resultPattern: settings.resultPattern,
         startTimeoutSeconds: settings.startTimeoutSeconds,
         runTimeoutSeconds: settings.runTimeoutSeconds,
@@ -117,4 +144,9 @@ export function jobSelector(
         [LABELS.stack]: labelValue(spec.stack),
         [LABELS.job]: labelValue(spec.job),
     };
+}
+
+/** The name of a job's Secret of secret environment variables. */
+export function secretEnvName(job: string): string {
+    return `${job}-secret-env`;
 }

@@ -13,11 +13,31 @@ export interface JobFootprint {
     readonly pods: number;
 }
 
-/** Spark's default overhead: 10% of the heap, at least 384 MiB. */
-export function memoryOverheadMiB(memory: string, overhead: string | undefined): number {
+/**
+ * Spark's default memory overhead factor on Kubernetes: 10% of the heap for JVM
+ * applications, 40% for Python (and R) ones, whose workers live outside the heap.
+ */
+export function overheadFactor(app: string): number {
+    return /\.(py|R)$/i.test(app) ? 0.4 : 0.1;
+}
+
+/** Spark's default overhead, at least 384 MiB, unless the job sets its own. */
+export function memoryOverheadMiB(
+    memory: string,
+    overhead: string | undefined,
+    factor: number,
+): number {
     if (overhead !== undefined) return parseSparkMemory(overhead) ?? 0;
     const heap = parseSparkMemory(memory) ?? 0;
-    return Math.max(Math.floor(heap * 0.1), 384);
+    return Math.max(Math.floor(heap * factor), 384);
+}
+
+/** Memory (MiB) of one Spark pod: its heap plus its overhead. */
+export function podMemoryMiB(r: JobConfig["driver"], app: string): number {
+    return (
+        (parseSparkMemory(r.memory) ?? 0) +
+        memoryOverheadMiB(r.memory, r.memoryOverhead, overheadFactor(app))
+    );
 }
 
 /** What the driver plus the largest set of executors of a job request from the scheduler. */
@@ -25,8 +45,7 @@ export function jobFootprint(job: JobConfig): JobFootprint {
     const executors = job.dynamicAllocation.enabled
         ? job.dynamicAllocation.maxExecutors
         : job.executor.instances;
-    const podMiB = (r: JobConfig["driver"]) =>
-        (parseSparkMemory(r.memory) ?? 0) + memoryOverheadMiB(r.memory, r.memoryOverhead);
+    const podMiB = (r: JobConfig["driver"]) => podMemoryMiB(r, job.app);
     const podCpu = (r: JobConfig["driver"]) =>
         parseK8sQuantity(r.coreRequest ?? String(r.cores)) ?? r.cores;
     return {

@@ -76,15 +76,21 @@ function readAndValidate(): StackConfig {
         // says which keys are required.
         all = {};
     }
-    const secrets = misplacedSecrets(secretConfigKeys(all));
+    const secretKeys = secretConfigKeys(all);
+    const secrets = misplacedSecrets(secretKeys);
     if (secrets.length > 0) {
         throw new ConfigError(
             secrets.map((key) => ({
                 key,
-                message: `is a secret, but only ${[...SECRET_KEYS].join(", ")} may be: other values go into the job spec in plain state; keep secrets out of job settings`,
+                message: `is a secret, but only ${[...SECRET_KEYS].join(", ")} may be: other values go into the job spec in plain state; put a job's secret variables under secretEnv.<job>.<VAR>`,
             })),
             pulumi.getStack(),
         );
     }
-    return validateStackConfig(rawProjectConfig(all), pulumi.getStack());
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    return validateStackConfig(
+        rawProjectConfig(all),
+        pulumi.getStack(),
+        new Set(secretKeys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length))),
+    );
 }

@@ -2,7 +2,14 @@
  * Builds the spark-submit command line for one run of a job, in cluster deploy mode.
  * Pure: the runner adds the master and the per-run names it generates.
  */
+import * as yaml from "js-yaml";
 import { JobRunSpec, LABELS, jobSelector } from "./jobSpec";
+import {
+    DRIVER_TEMPLATE_FILE,
+    EXECUTOR_TEMPLATE_FILE,
+    executorPodTemplate,
+    localDriverPodTemplate,
+} from "./podTemplate";
 
 /** What is decided at run time, per run. */
 export interface RunIdentity {
@@ -12,6 +19,16 @@ export interface RunIdentity {
     readonly resourcePrefix: string;
     /** Unique per run; labels every pod of the run. */
     readonly runTag: string;
+    /** Where the run's pod templates were written (see {@link localPodTemplateFiles}). */
+    readonly podTemplateDir: string;
+}
+
+/** The pod templates spark-submit reads for a run from the deployer: file name to YAML. */
+export function localPodTemplateFiles(spec: JobRunSpec): Record<string, string> {
+    return {
+        [DRIVER_TEMPLATE_FILE]: yaml.dump(localDriverPodTemplate(spec), { noRefs: true }),
+        [EXECUTOR_TEMPLATE_FILE]: yaml.dump(executorPodTemplate(spec), { noRefs: true }),
+    };
 }
 
 /** The driver pod's name for a run. */
@@ -44,6 +61,14 @@ export function sparkConf(spec: JobRunSpec, run: RunIdentity): [string, string][
         // The runner watches the driver itself: spark-submit's own wait can report
         // success for a failed driver and hangs on a driver that never starts.
         ["spark.kubernetes.submission.waitAppCompletion", "false"],
+        [
+            "spark.kubernetes.driver.podTemplateFile",
+            `${run.podTemplateDir}/${DRIVER_TEMPLATE_FILE}`,
+        ],
+        [
+            "spark.kubernetes.executor.podTemplateFile",
+            `${run.podTemplateDir}/${EXECUTOR_TEMPLATE_FILE}`,
+        ],
     ];
     if (spec.cluster.context) conf.push(["spark.kubernetes.context", spec.cluster.context]);
     return [...conf, ...workloadConf(spec, run.runTag)];

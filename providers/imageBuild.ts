@@ -13,6 +13,8 @@ export interface ImageBuildInputs {
     readonly context: pulumi.Input<string>;
     readonly dockerfile: pulumi.Input<string>;
     readonly baseImage: pulumi.Input<string>;
+    /** Maven coordinates of jars to add, comma-separated ("" for none). */
+    readonly jars: pulumi.Input<string>;
     readonly platform: pulumi.Input<string>;
     readonly registry: pulumi.Input<string>;
     /** Hash of the build context's files: rebuilds when they change. */
@@ -27,6 +29,7 @@ interface BuildProps {
     context: string;
     dockerfile: string;
     baseImage: string;
+    jars: string;
     platform: string;
     registry: string;
     contextHash: string;
@@ -45,6 +48,7 @@ const REBUILDING_KEYS = [
     "context",
     "dockerfile",
     "baseImage",
+    "jars",
     "platform",
     "registry",
     "contextHash",
@@ -58,6 +62,7 @@ export const imageBuildProvider: pulumi.dynamic.ResourceProvider<BuildProps, Ima
             BUILD_CONTEXT: inputs.context,
             DOCKERFILE: inputs.dockerfile,
             BASE_IMAGE: inputs.baseImage,
+            SPARK_JARS: inputs.jars ?? "",
             PLATFORM: inputs.platform,
             REGISTRY: inputs.registry,
         };

@@ -9,6 +9,8 @@ import * as http from "http";
 import type { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
+import type { JobRunSpec } from "../lib/jobSpec";
+import { piSpec } from "./fixtures/specs";
 
 const ROOT = path.join(__dirname, "..");
 const TOKEN = "test-token-123";
@@ -158,28 +160,16 @@ function kubeconfig(server: string): string {
     return file;
 }
 
-function spec(kubeconfigFile: string): Record<string, unknown> {
-    return {
-        project: "pyspark-k8s",
-        stack: "test",
-        job: "pi",
-        namespace: "spark",
-        serviceAccountName: "spark-driver",
-        image: `r/j@sha256:${"a".repeat(64)}`,
-        app: "local:///opt/spark/work-dir/app/jobs/pi.py",
-        args: ["2"],
-        driver: { cores: 1, memory: "512m" },
-        executor: { cores: 1, memory: "512m", instances: 2 },
-        dynamicAllocation: { enabled: false, minExecutors: 0, maxExecutors: 4 },
-        labels: {},
-        conf: {},
-        env: {},
-        resultPattern: "Pi is roughly [0-9.]+",
-        startTimeoutSeconds: 20,
-        runTimeoutSeconds: 60,
-        runId: "1",
-        cluster: { kubeconfig: kubeconfigFile },
-    };
+function spec(kubeconfigFile: string): JobRunSpec {
+    return piSpec(
+        {
+            args: ["2"],
+            resultPattern: "Pi is roughly [0-9.]+",
+            startTimeoutSeconds: 20,
+            runTimeoutSeconds: 60,
+        },
+        { cluster: { kubeconfig: kubeconfigFile } },
+    );
 }
 
 function runCli(

@@ -24,7 +24,12 @@ describe("validateStackConfig", () => {
         const config = validateStackConfig(minimal());
         expect(config.namespace).toBe("spark-jobs");
         expect(config.createNamespace).toBe(true);
-        expect(config.rbac).toEqual({ serviceAccountName: "spark-driver", binding: "cluster" });
+        expect(config.rbac).toEqual({
+            serviceAccountName: "spark-driver",
+            binding: "namespace",
+            serviceAccountAnnotations: {},
+            serviceAccountLabels: {},
+        });
         const pi = config.jobs.pi;
         expect(pi.executor).toEqual({ cores: 1, memory: "512m", instances: 2 });
         expect(pi.driver).toEqual({ cores: 1, memory: "512m" });
@@ -263,7 +268,7 @@ describe("validateStackConfig", () => {
 
     it("rejects an unknown binding mode, listing the allowed ones", () => {
         expect(problemsOf({ ...minimal(), rbac: { binding: "global" } }).join("\n")).toMatch(
-            /rbac.binding: must be 'cluster' .* or 'namespace'/,
+            /rbac.binding: must be 'namespace' .* or 'cluster'/,
         );
     });
 
@@ -342,9 +347,9 @@ describe("validateStackConfig", () => {
 
 describe("jobFootprint", () => {
     it("adds Spark's default overhead (10%, at least 384 MiB) to each pod", () => {
-        expect(memoryOverheadMiB("512m", undefined)).toBe(384);
-        expect(memoryOverheadMiB("8g", undefined)).toBe(819);
-        expect(memoryOverheadMiB("8g", "1g")).toBe(1024);
+        expect(memoryOverheadMiB("512m", undefined, 0.1)).toBe(384);
+        expect(memoryOverheadMiB("8g", undefined, 0.1)).toBe(819);
+        expect(memoryOverheadMiB("8g", "1g", 0.1)).toBe(1024);
         const job = validateStackConfig({
             ...minimal(),
             jobs: {

@@ -6,6 +6,7 @@ describe("imageBuildProvider.diff", () => {
         context: "app",
         dockerfile: "app/Dockerfile",
         baseImage: "b",
+        jars: "",
         platform: "linux/amd64",
         registry: "r",
         contextHash: "h1",

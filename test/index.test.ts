@@ -205,13 +205,14 @@ function commonChecks(
 }
 
 describe("stack dev (minikube)", () => {
-    it("builds with the docker CLI on the official Spark image, creates the namespace and binds cluster-wide, sized for minikube", async () => {
+    it("builds with the docker CLI on the official Spark image, creates the namespace and binds in it only (the default), sized for minikube", async () => {
         const { config, secretKeys } = stackConfig("dev");
         const run = await runProgram("dev", config, secretKeys);
         const image = `localhost:5000/pyspark-jobs@${DIGEST}`;
         commonChecks(run, { namespace: "spark-dev", serviceAccount: "spark-driver", image });
         expect(byType(run, K8S.ns).map((r) => r.inputs.metadata.name)).toEqual(["spark-dev"]);
-        expect(byType(run, K8S.crb)).toHaveLength(1);
+        expect(byType(run, K8S.crb)).toHaveLength(0);
+        expect(byType(run, K8S.rb)).toHaveLength(1);
         expect(byType(run, IMAGE_BUILD)[0].inputs).toMatchObject({
             imageName: "localhost:5000/pyspark-jobs:dev",
             context: "app",
@@ -422,7 +423,7 @@ describe("bad configuration", () => {
             "pyspark-k8s:namespace",
         ]);
         expect(run.error?.message).toMatch(
-            /pyspark-k8s:namespace: is a secret, but only registryPassword may be/,
+            /pyspark-k8s:namespace: is a secret, but only registryPassword, secretEnv may be/,
         );
         expect(run.registered).toEqual([]);
     });

@@ -13,6 +13,7 @@ describe("JobImage", () => {
                 repository: "data/jobs",
                 tag: "v1",
                 baseImage: "apache/spark:3.5.7-python3",
+                jars: ["org.apache.hadoop:hadoop-aws:3.3.4", "org.example:extra:1.0"],
                 context: "app",
                 dockerfile: "app/Dockerfile",
                 platform: "linux/amd64",
@@ -29,7 +30,11 @@ describe("JobImage", () => {
             context: "app",
             dockerfile: "app/Dockerfile",
             platform: "linux/amd64",
-            args: { SPARK_BASE_IMAGE: "apache/spark:3.5.7-python3" },
+            args: {
+                SPARK_BASE_IMAGE: "apache/spark:3.5.7-python3",
+                // Resolved by app/resolve-jars.sh at build time.
+                SPARK_JARS: "org.apache.hadoop:hadoop-aws:3.3.4,org.example:extra:1.0",
+            },
         });
         // The password makes the whole registry block a secret in state.
         expect(secretValue(built.inputs.registry)).toEqual({
@@ -48,6 +53,7 @@ describe("JobImage", () => {
                 repository: "jobs",
                 tag: "local",
                 baseImage: "127.0.0.1:5000/spark-py:3.5.7",
+                jars: [],
                 context: "app",
                 dockerfile: "app/Dockerfile",
                 platform: "linux/amd64",

@@ -136,13 +136,16 @@ describe("jobManifest", () => {
 describe("podResources", () => {
     it("uses the CPU request and limit when set", () => {
         expect(
-            podResources({
-                cores: 2,
-                coreRequest: "500m",
-                coreLimit: "2",
-                memory: "1g",
-                memoryOverhead: "256m",
-            }),
+            podResources(
+                {
+                    cores: 2,
+                    coreRequest: "500m",
+                    coreLimit: "2",
+                    memory: "1g",
+                    memoryOverhead: "256m",
+                },
+                "local:///app/jobs/pi.py",
+            ),
         ).toEqual({
             requests: { cpu: "500m", memory: "1280Mi" },
             limits: { cpu: "2", memory: "1280Mi" },

@@ -23,6 +23,7 @@ function spec(overrides: Partial<JobRunSpec> = {}): JobRunSpec {
             stack: "test",
             namespace: "spark",
             serviceAccountName: "spark-driver",
+            runAsUser: 185,
             image: `r/j@sha256:${"a".repeat(64)}`,
             cluster: {},
         }),

@@ -31,6 +31,7 @@ describe("SparkJob", () => {
         namespace: "spark",
         serviceAccountName: "spark-driver",
         image: DIGEST_REF,
+        runAsUser: 185,
         cluster: { kubeconfig: "~/.kube/config", context: "minikube" },
     };
     const placed = (extra: Record<string, unknown> = {}) =>

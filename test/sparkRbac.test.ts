@@ -1,7 +1,7 @@
 // componentMocks first: it installs the mocks before any component is loaded.
 import { childOf, registered } from "./componentMocks";
 import * as k8s from "@pulumi/kubernetes";
-import { SparkRbac } from "../components/sparkRbac";
+import { POD_SECURITY_LABELS, SparkRbac } from "../components/sparkRbac";
 import { only, settle, valueOf } from "./mocks";
 
 describe("SparkRbac", () => {
@@ -18,7 +18,12 @@ describe("SparkRbac", () => {
         await settle();
 
         const ns = only(registered, "kubernetes:core/v1:Namespace", "spark-ns");
-        expect(ns.inputs.metadata).toEqual({ name: "spark-jobs", labels: { team: "data" } });
+        // A namespace the stack creates enforces Pod Security `restricted`.
+        expect(ns.inputs.metadata).toEqual({
+            name: "spark-jobs",
+            labels: { team: "data", ...POD_SECURITY_LABELS },
+        });
+        expect(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
         const sa = only(registered, "kubernetes:core/v1:ServiceAccount", "spark-sa");
         expect(sa.inputs.metadata).toEqual({
             name: "spark-driver",

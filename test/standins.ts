@@ -216,6 +216,7 @@ export function fakeDeps(
         },
         log: (message: string) => deps.logs.push(message),
         newRunTag: () => "run1",
+        writePodTemplates: () => "/tmp/pod-templates",
         pollMs: 1000,
         cleanupTimeoutMs: 10_000,
     };

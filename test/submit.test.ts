@@ -13,6 +13,7 @@ const RUN = {
     master: "k8s://https://127.0.0.1:6443",
     resourcePrefix: "pi-k3x9a1b2",
     runTag: "k3x9a1b2",
+    podTemplateDir: "/tmp/templates",
 };
 
 function spec(job: Record<string, unknown>, overrides: Partial<JobRunSpec> = {}): JobRunSpec {
@@ -27,6 +28,7 @@ function spec(job: Record<string, unknown>, overrides: Partial<JobRunSpec> = {})
             namespace: "spark-dev",
             serviceAccountName: "spark-driver",
             image: IMAGE,
+            runAsUser: 185,
             cluster: {},
         }),
         ...overrides,

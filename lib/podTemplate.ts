@@ -1,0 +1,149 @@
+/**
+ * What every Spark pod of a run shares, whoever creates it (the run's Job for the driver,
+ * Spark for the executors, spark-submit for a `local` submitter's driver): Pod Security
+ * `restricted` settings, the job's volumes, secret variables and placement. Pure.
+ *
+ * Spark creates the executors itself, from a pod template file: {@link executorPodTemplate}
+ * is that file's content.
+ */
+import type { JobRunSpec } from "./jobSpec";
+
+/** Where the run's Job mounts the pod templates Spark reads (a ConfigMap). */
+export const POD_TEMPLATE_DIR = "/opt/spark/pod-templates";
+export const EXECUTOR_TEMPLATE_FILE = "executor.yaml";
+export const DRIVER_TEMPLATE_FILE = "driver.yaml";
+
+/** Spark's default container names; a template's first container becomes that container. */
+const EXECUTOR_CONTAINER = "spark-kubernetes-executor";
+const DRIVER_CONTAINER = "spark-kubernetes-driver";
+
+/** Writable scratch space: the root filesystem is read-only. */
+const TMP_VOLUME = "tmp";
+
+/** The pod-level part of Pod Security `restricted`: a non-root user and the runtime's seccomp. */
+export function podSecurityContext(runAsUser: number) {
+    return {
+        runAsNonRoot: true,
+        runAsUser,
+        runAsGroup: runAsUser,
+        fsGroup: runAsUser,
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+}
+
+/** The container-level part: no privilege escalation, no capabilities, a read-only root. */
+export function containerSecurityContext() {
+    return {
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"] },
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+    };
+}
+
+interface Volume {
+    name: string;
+    [source: string]: unknown;
+}
+
+interface VolumeMount {
+    name: string;
+    mountPath: string;
+    readOnly?: boolean;
+}
+
+/** The pod's volumes and the container's mounts: /tmp, the job's volumes, its secret files. */
+export function jobVolumes(spec: JobRunSpec): { volumes: Volume[]; mounts: VolumeMount[] } {
+    const volumes: Volume[] = [{ name: TMP_VOLUME, emptyDir: {} }];
+    const mounts: VolumeMount[] = [{ name: TMP_VOLUME, mountPath: "/tmp" }];
+    for (const [name, v] of sorted(spec.volumes)) {
+        const volumeName = `vol-${name}`;
+        if (v.persistentVolumeClaim !== undefined)
+            volumes.push({
+                name: volumeName,
+                persistentVolumeClaim: { claimName: v.persistentVolumeClaim, readOnly: v.readOnly },
+            });
+        else if (v.emptyDir !== undefined)
+            volumes.push({
+                name: volumeName,
+                emptyDir: v.emptyDir === "" ? {} : { sizeLimit: v.emptyDir },
+            });
+        else if (v.configMap !== undefined)
+            volumes.push({ name: volumeName, configMap: { name: v.configMap } });
+        else if (v.secret !== undefined)
+            volumes.push({ name: volumeName, secret: { secretName: v.secret } });
+        const readOnly = v.readOnly || v.secret !== undefined || v.configMap !== undefined;
+        mounts.push({
+            name: volumeName,
+            mountPath: v.mountPath,
+            ...(readOnly ? { readOnly } : {}),
+        });
+    }
+    for (const [secret, mountPath] of sorted(spec.secretMounts)) {
+        const volumeName = `secret-${secret}`.slice(0, 63).replace(/[^a-z0-9]+$/, "");
+        volumes.push({ name: volumeName, secret: { secretName: secret } });
+        mounts.push({ name: volumeName, mountPath, readOnly: true });
+    }
+    return { volumes, mounts };
+}
+
+/** Environment variables read from Secrets: the job's own (secretEnv) and existing ones. */
+export function secretEnvVars(spec: JobRunSpec) {
+    const vars: { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } }[] = [];
+    if (spec.secretEnv) {
+        for (const name of [...spec.secretEnv.names].sort())
+            vars.push({
+                name,
+                valueFrom: { secretKeyRef: { name: spec.secretEnv.secret, key: name } },
+            });
+    }
+    for (const [name, ref] of sorted(spec.secretKeyRefs))
+        vars.push({ name, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } });
+    return vars;
+}
+
+/** nodeSelector, tolerations and affinity, each only when the job sets it. */
+export function podPlacement(spec: JobRunSpec) {
+    return {
+        ...(Object.keys(spec.nodeSelector).length > 0 ? { nodeSelector: spec.nodeSelector } : {}),
+        ...(spec.tolerations.length > 0 ? { tolerations: spec.tolerations } : {}),
+        ...(spec.affinity !== undefined ? { affinity: spec.affinity } : {}),
+    };
+}
+
+/** A pod template for Spark: the shared settings on one container Spark fills in. */
+function sparkPodTemplate(spec: JobRunSpec, container: string) {
+    const { volumes, mounts } = jobVolumes(spec);
+    const env = secretEnvVars(spec);
+    return {
+        apiVersion: "v1",
+        kind: "Pod",
+        spec: {
+            securityContext: podSecurityContext(spec.runAsUser),
+            ...podPlacement(spec),
+            volumes,
+            containers: [
+                {
+                    name: container,
+                    securityContext: containerSecurityContext(),
+                    volumeMounts: mounts,
+                    ...(env.length > 0 ? { env } : {}),
+                },
+            ],
+        },
+    };
+}
+
+/** The executors' pod template (`spark.kubernetes.executor.podTemplateFile`). */
+export function executorPodTemplate(spec: JobRunSpec) {
+    return sparkPodTemplate(spec, EXECUTOR_CONTAINER);
+}
+
+/** The driver's pod template, for a driver spark-submit creates (submitter `local`). */
+export function localDriverPodTemplate(spec: JobRunSpec) {
+    return sparkPodTemplate(spec, DRIVER_CONTAINER);
+}
+
+function sorted<T>(record: Readonly<Record<string, T>>): [string, T][] {
+    return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
