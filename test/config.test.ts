@@ -402,3 +402,190 @@ describe("allowed-key hints", () => {
         ]);
     });
 });
+
+describe("secrets", () => {
+    const withSecrets = () => ({
+        ...minimal(),
+        jobs: { pi: { app: "jobs/pi.py" }, etl: { app: "jobs/etl.py" } },
+        secretEnv: { etl: { AWS_SECRET_ACCESS_KEY: "s3cr3t-value" } },
+    });
+
+    it("accepts secretEnv set as a secret, per job", () => {
+        const config = validateStackConfig(withSecrets(), "test", new Set(["secretEnv"]));
+        expect(config.secretEnv).toEqual({ etl: { AWS_SECRET_ACCESS_KEY: "s3cr3t-value" } });
+    });
+
+    it("refuses secretEnv and registryPassword in plain text, saying how to set them as secrets, without echoing them", () => {
+        let message = "";
+        try {
+            validateStackConfig(
+                { ...withSecrets(), registryUsername: "ci", registryPassword: "hunter2" },
+                "test",
+                new Set(),
+            );
+        } catch (err) {
+            message = (err as Error).message;
+        }
+        expect(message).toContain(
+            "pyspark-k8s:registryPassword: is in plain text in the stack's settings file",
+        );
+        expect(message).toContain("pulumi config set --secret pyspark-k8s:registryPassword");
+        expect(message).toContain("pyspark-k8s:secretEnv: is in plain text");
+        expect(message).toContain(
+            "pulumi config set --secret --path 'pyspark-k8s:secretEnv.<job>.<VAR>'",
+        );
+        expect(message).not.toContain("hunter2");
+        expect(message).not.toContain("s3cr3t-value");
+    });
+
+    it("refuses secretEnv of a job that does not exist, naming the jobs there are", () => {
+        const raw = { ...withSecrets(), secretEnv: { etls: { KEY: "x" } } };
+        expect(() => validateStackConfig(raw, "test", new Set(["secretEnv"]))).toThrow(
+            /pyspark-k8s:secretEnv\.etls: names no job; jobs here: pi, etl/,
+        );
+    });
+
+    it("refuses a variable set both as a secret and in env or secretKeyRefs", () => {
+        const raw = {
+            ...withSecrets(),
+            jobs: {
+                pi: { app: "jobs/pi.py" },
+                etl: {
+                    app: "jobs/etl.py",
+                    env: { AWS_SECRET_ACCESS_KEY: "plain", TOKEN: "a" },
+                    secretKeyRefs: { TOKEN: { secret: "tokens", key: "token" } },
+                },
+            },
+        };
+        let problems: string[] = [];
+        try {
+            validateStackConfig(raw, "test", new Set(["secretEnv"]));
+        } catch (err) {
+            problems = (err as ConfigError).problems.map((p) => `${p.key}: ${p.message}`);
+        }
+        expect(problems).toEqual([
+            "pyspark-k8s:secretEnv.etl.AWS_SECRET_ACCESS_KEY: is also set in jobs.etl.env; set each variable in one place",
+            "pyspark-k8s:jobs.etl.secretKeyRefs.TOKEN: is also set in jobs.etl.env; set each variable in one place",
+        ]);
+    });
+});
+
+describe("volumes and placement", () => {
+    const job = (settings: Record<string, unknown>) => ({
+        ...minimal(),
+        jobs: { pi: { app: "jobs/pi.py", ...settings } },
+    });
+
+    it("needs exactly one source per volume", () => {
+        expect(
+            problemsOf(
+                job({
+                    volumes: {
+                        a: { mountPath: "/a" },
+                        b: { mountPath: "/b", emptyDir: "", configMap: "c" },
+                    },
+                }),
+            ),
+        ).toEqual([
+            'pyspark-k8s:jobs.pi.volumes.a: must name exactly one source of persistentVolumeClaim, emptyDir, configMap, secret (got none) <{"mountPath":"/a"}>',
+            'pyspark-k8s:jobs.pi.volumes.b: must name exactly one source of persistentVolumeClaim, emptyDir, configMap, secret (got emptyDir and configMap) <{"mountPath":"/b","emptyDir":"","configMap":"c"}>',
+        ]);
+    });
+
+    it("refuses relative mount paths and the paths the program mounts itself", () => {
+        const problems = problemsOf(
+            job({
+                volumes: { a: { mountPath: "data", emptyDir: "" } },
+                secretMounts: { keys: "/tmp/keys" },
+            }),
+        );
+        expect(problems).toEqual([
+            expect.stringMatching(
+                /^pyspark-k8s:jobs\.pi\.secretMounts\.keys: must not be \/tmp or \/opt\/spark\/pod-templates or below/,
+            ),
+            expect.stringMatching(
+                /^pyspark-k8s:jobs\.pi\.volumes\.a\.mountPath: must be an absolute path/,
+            ),
+        ]);
+    });
+
+    it("checks tolerations and the pod template settings the program owns", () => {
+        const problems = problemsOf(
+            job({
+                tolerations: [{ key: "spark", effect: "Sometimes" }],
+                conf: { "spark.kubernetes.executor.podTemplateFile": "/x.yaml" },
+            }),
+        );
+        expect(problems).toEqual([
+            expect.stringMatching(
+                /^pyspark-k8s:jobs\.pi\.conf\.spark\.kubernetes\.executor\.podTemplateFile: is set by the program; use jobs\.<name>\.volumes, nodeSelector, tolerations, affinity/,
+            ),
+            expect.stringMatching(
+                /^pyspark-k8s:jobs\.pi\.tolerations\.0\.effect: must be NoSchedule, PreferNoSchedule or NoExecute/,
+            ),
+        ]);
+    });
+});
+
+describe("image.jars", () => {
+    const image = (jars: unknown) => ({
+        ...minimal(),
+        image: { mode: "cli", registry: "127.0.0.1:5000", repository: "jobs", jars },
+    });
+
+    it("takes Maven coordinates with an exact version", () => {
+        const config = validateStackConfig(image(["org.apache.hadoop:hadoop-aws:3.3.4"]));
+        expect(config.image.mode !== "existing" && config.image.jars).toEqual([
+            "org.apache.hadoop:hadoop-aws:3.3.4",
+        ]);
+    });
+
+    it("refuses coordinates without a version, and versions that float", () => {
+        expect(
+            problemsOf(image(["org.apache.hadoop:hadoop-aws", "a:b:LATEST", "a:b:1.0-SNAPSHOT"])),
+        ).toEqual([
+            expect.stringMatching(
+                /^pyspark-k8s:image\.jars\.0: must be Maven coordinates group:artifact:version/,
+            ),
+            expect.stringMatching(/^pyspark-k8s:image\.jars\.1: must pin an exact release version/),
+            expect.stringMatching(/^pyspark-k8s:image\.jars\.2: must pin an exact release version/),
+        ]);
+    });
+});
+
+describe("memory overhead of Python applications", () => {
+    it("is 40% of the heap (at least 384 MiB) for Python apps, 10% for JVM ones, as Spark sizes pods", () => {
+        const footprint = (app: string) =>
+            jobFootprint(
+                validateStackConfig({
+                    ...minimal(),
+                    jobs: {
+                        j: {
+                            app,
+                            driver: { memory: "2g" },
+                            executor: { instances: 1, memory: "2g" },
+                        },
+                    },
+                }).jobs.j,
+            ).memoryMiB;
+        expect(footprint("jobs/etl.py")).toBe(2 * (2048 + 819));
+        expect(footprint("local:///opt/app/etl.jar")).toBe(2 * (2048 + 384));
+    });
+
+    it("makes the capacity check refuse a Python job that JVM sizing would have let through", () => {
+        const raw = {
+            ...minimal(),
+            cluster: { capacity: { cpu: "8", memory: "5500Mi" } },
+            jobs: {
+                j: {
+                    app: "jobs/etl.py",
+                    driver: { memory: "2g" },
+                    executor: { instances: 1, memory: "2g" },
+                },
+            },
+        };
+        expect(problemsOf(raw)).toEqual([
+            expect.stringMatching(/^pyspark-k8s:jobs\.j: its 2 pods request 5734Mi of memory/),
+        ]);
+    });
+});

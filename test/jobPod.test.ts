@@ -1,11 +1,18 @@
+import * as yaml from "js-yaml";
 import {
     cronJobManifest,
     inClusterSubmitArgs,
     jobManifest,
     podResources,
+    podTemplatesManifest,
     runName,
     stableJson,
 } from "../lib/jobPod";
+import {
+    containerSecurityContext,
+    executorPodTemplate,
+    podSecurityContext,
+} from "../lib/podTemplate";
 import { piSpec } from "./fixtures/specs";
 
 const confOf = (args: string[]) =>
@@ -177,5 +184,68 @@ describe("cronJobManifest", () => {
         expect(inClusterSubmitArgs(spec, runName(spec))).toEqual(
             cron.spec.jobTemplate.spec.template.spec.containers[0].args.slice(4),
         );
+    });
+});
+
+describe("the driver pod and the executors' pod template", () => {
+    const spec = piSpec(
+        {
+            volumes: { scratch: { emptyDir: "1Gi", mountPath: "/scratch" } },
+            tolerations: [{ key: "spark", operator: "Exists" }],
+        },
+        { secretEnv: { secret: "pi-secret-env", names: ["TOKEN"] } },
+    );
+    const manifest = jobManifest(spec);
+    const pod = manifest.spec.template.spec;
+    const container = pod.containers[0];
+
+    it("runs the driver hardened to Pod Security restricted", () => {
+        expect(pod.securityContext).toEqual(podSecurityContext(185));
+        expect(container.securityContext).toEqual(containerSecurityContext());
+    });
+
+    it("gives the driver the job's volumes, placement and secret variables by reference", () => {
+        expect(pod.tolerations).toEqual([{ key: "spark", operator: "Exists" }]);
+        expect(container.volumeMounts).toEqual(
+            expect.arrayContaining([
+                { name: "tmp", mountPath: "/tmp" },
+                { name: "vol-scratch", mountPath: "/scratch" },
+            ]),
+        );
+        expect(container.env).toContainEqual({
+            name: "TOKEN",
+            valueFrom: { secretKeyRef: { name: "pi-secret-env", key: "TOKEN" } },
+        });
+    });
+
+    it("mounts the run's pod templates and points Spark's executors at them", () => {
+        const run = runName(spec);
+        expect(pod.volumes).toContainEqual({
+            name: "pod-templates",
+            configMap: { name: `${run}-pod-templates` },
+        });
+        expect(container.volumeMounts).toContainEqual({
+            name: "pod-templates",
+            mountPath: "/opt/spark/pod-templates",
+            readOnly: true,
+        });
+        expect(confOf(container.args)["spark.kubernetes.executor.podTemplateFile"]).toBe(
+            "/opt/spark/pod-templates/executor.yaml",
+        );
+        const configMap = podTemplatesManifest(spec);
+        expect(configMap.metadata.name).toBe(`${run}-pod-templates`);
+        expect(yaml.load(configMap.data["executor.yaml"])).toEqual(executorPodTemplate(spec));
+    });
+
+    it("names a new run when volumes, placement or the secret variables' names change", () => {
+        const base = runName(piSpec());
+        expect(runName(piSpec({ nodeSelector: { pool: "b" } }))).not.toBe(base);
+        expect(runName(piSpec({ volumes: { s: { emptyDir: "", mountPath: "/s" } } }))).not.toBe(
+            base,
+        );
+        expect(
+            runName(piSpec({}, { secretEnv: { secret: "pi-secret-env", names: ["A"] } })),
+        ).not.toBe(base);
+        expect(runName(piSpec({}, { runAsUser: 1000 }))).not.toBe(base);
     });
 });

@@ -11,7 +11,7 @@ import { SparkJob } from "../components/sparkJob";
 import { validateStackConfig } from "../lib/config";
 import { jobManifest, runName } from "../lib/jobPod";
 import { runSpec } from "../lib/jobSpec";
-import { only, valueOf } from "./mocks";
+import { only, secretValue, valueOf } from "./mocks";
 
 describe("SparkJob", () => {
     const settings = {
@@ -76,6 +76,45 @@ describe("SparkJob", () => {
         });
         expect(childOf(result, "pyspark-k8s:job:SparkJob", "pi")).toBe(true);
         expect(registered.filter((r) => r.type === JOB_RUN)).toEqual([]);
+    });
+
+    it("puts secretEnv into a Secret of the job's own, marked secret, which the pods read by reference only", async () => {
+        const sparkJob = new SparkJob("pi", {
+            job: jobOf(),
+            ...place,
+            secretEnv: { AWS_SECRET_ACCESS_KEY: "s3cr3t-value", AWS_ACCESS_KEY_ID: "key-id" },
+        });
+        await valueOf(sparkJob.record);
+
+        const secret = only(registered, "kubernetes:core/v1:Secret", "pi-secret-env");
+        expect(secret.inputs.metadata).toMatchObject({ name: "pi-secret-env", namespace: "spark" });
+        expect(secret.inputs.metadata.labels).toMatchObject({ "pyspark-k8s/job": "pi" });
+        expect(secretValue(secret.inputs.stringData)).toEqual({
+            AWS_ACCESS_KEY_ID: "key-id",
+            AWS_SECRET_ACCESS_KEY: "s3cr3t-value",
+        });
+        expect(childOf(secret, "pyspark-k8s:job:SparkJob", "pi")).toBe(true);
+
+        const run = only(registered, "kubernetes:batch/v1:Job", "pi-job");
+        const env = run.inputs.spec.template.spec.containers[0].env;
+        expect(env).toContainEqual({
+            name: "AWS_SECRET_ACCESS_KEY",
+            valueFrom: { secretKeyRef: { name: "pi-secret-env", key: "AWS_SECRET_ACCESS_KEY" } },
+        });
+        const templates = only(registered, "kubernetes:core/v1:ConfigMap", "pi-pod-templates");
+        for (const r of [run, templates, only(registered, RUN_RESULT, "pi-result")]) {
+            expect(JSON.stringify(r.inputs)).not.toContain("s3cr3t-value");
+            expect(JSON.stringify(r.inputs)).not.toContain("key-id");
+        }
+        expect(templates.inputs.data["executor.yaml"]).toContain("secretKeyRef");
+    });
+
+    it("creates no Secret for a job without secretEnv, and the executors' pod template ConfigMap named after the run", async () => {
+        const sparkJob = new SparkJob("pi", { job: jobOf(), ...place });
+        await valueOf(sparkJob.record);
+        expect(registered.filter((r) => r.type === "kubernetes:core/v1:Secret")).toEqual([]);
+        const templates = only(registered, "kubernetes:core/v1:ConfigMap", "pi-pod-templates");
+        expect(templates.inputs.metadata.name).toBe(`${runName(placed())}-pod-templates`);
     });
 
     it("submitter cluster with a schedule: a CronJob of the same Job, and no run during the update", async () => {
