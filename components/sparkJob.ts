@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { JobConfig } from "../lib/config";
 import { cronJobManifest, jobManifest, podTemplatesManifest } from "../lib/jobPod";
+import { jobNetworkPolicy } from "../lib/podTemplate";
 import {
     ClusterAccess,
     JobRunSpec,
@@ -109,6 +110,7 @@ export class SparkJob extends pulumi.ComponentResource {
                 }),
             );
         const runsAfter = secretEnv ? [secretEnv.secret] : [];
+        if (job.networkPolicy) this.networkPolicy(name, args);
 
         if (job.submitter === "local") {
             this.record = this.localRun(name, spec, job, runsAfter);
@@ -171,6 +173,26 @@ export class SparkJob extends pulumi.ComponentResource {
             { parent: this },
         );
         return { secret, ref: { secret: secretName, names } };
+    }
+
+    /** Admits traffic to the job's pods from its own pods only (driver and executors). */
+    private networkPolicy(name: string, args: SparkJobArgs): k8s.networking.v1.NetworkPolicy {
+        const selector = jobSelector({
+            project: args.project ?? pulumi.getProject(),
+            stack: args.stack ?? pulumi.getStack(),
+            job: name,
+        });
+        return new k8s.networking.v1.NetworkPolicy(
+            `${name}-network-policy`,
+            {
+                metadata: {
+                    namespace: args.namespace,
+                    labels: { "app.kubernetes.io/managed-by": "pulumi", ...selector },
+                },
+                spec: jobNetworkPolicy(selector),
+            },
+            { parent: this },
+        );
     }
 
     /** The ConfigMap of the run's pod templates, which Spark reads to create the executors. */

@@ -218,7 +218,7 @@ const podResources = (defaults: { cores: number; memory: string }) =>
             .default(defaults.cores),
         /** Kubernetes CPU request of the pod; defaults to `cores`. */
         coreRequest: cpuQuantity.optional(),
-        /** Kubernetes CPU limit of the pod; unset means no limit. */
+        /** Kubernetes CPU limit of the pod; defaults to `cores`. */
         coreLimit: cpuQuantity.optional(),
         /** JVM heap (`spark.{driver,executor}.memory`). */
         memory: sparkMemory.default(defaults.memory),
@@ -369,6 +369,12 @@ const jobSchema = z
         secretMounts: z.record(dns1123Subdomain("secret"), mountPath).default({}),
         /** Volumes mounted in the driver and the executors, by volume name. */
         volumes: z.record(dns1123Label("volume name"), volumeSchema).default({}),
+        /**
+         * A NetworkPolicy that admits traffic to the job's pods only from the job's own
+         * pods (driver and executors talk to each other; nothing else needs to reach them).
+         * Outbound traffic is not restricted.
+         */
+        networkPolicy: z.boolean().default(true),
         /** Node labels the driver and executor pods must run on (`nodeSelector`). */
         nodeSelector: labelMap.default({}),
         /** Taints the driver and executor pods tolerate (Kubernetes `tolerations`). */

@@ -9,7 +9,7 @@
  */
 import { createHash } from "crypto";
 import * as yaml from "js-yaml";
-import { JobConfig, podMemoryMiB } from "./config";
+import { JobConfig, cpuLimit, podMemoryMiB } from "./config";
 import { DRIVER_CONTAINER } from "./driverState";
 import { JobRunSpec } from "./jobSpec";
 import {
@@ -137,7 +137,7 @@ export function podResources(
     const memory = `${podMemoryMiB(r, app)}Mi`;
     return {
         requests: { cpu: r.coreRequest ?? String(r.cores), memory },
-        limits: { memory, ...(r.coreLimit ? { cpu: r.coreLimit } : {}) },
+        limits: { memory, cpu: cpuLimit(r) },
     };
 }
 
@@ -178,6 +178,8 @@ export function driverPodTemplate(spec: JobRunSpec, run: string) {
         metadata: { labels: driverLabels(spec, run) },
         spec: {
             serviceAccountName: spec.serviceAccountName,
+            // The driver creates, watches and deletes its executors through the API.
+            automountServiceAccountToken: true,
             restartPolicy: "Never",
             securityContext: podSecurityContext(spec.runAsUser),
             ...podPlacement(spec),

@@ -32,6 +32,11 @@ export function memoryOverheadMiB(
     return Math.max(Math.floor(heap * factor), 384);
 }
 
+/** A Spark pod's CPU limit: `coreLimit`, or else its Spark cores (the threads it runs). */
+export function cpuLimit(r: JobConfig["driver"]): string {
+    return r.coreLimit ?? String(r.cores);
+}
+
 /** Memory (MiB) of one Spark pod: its heap plus its overhead. */
 export function podMemoryMiB(r: JobConfig["driver"], app: string): number {
     return (

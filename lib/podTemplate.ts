@@ -111,14 +111,25 @@ export function podPlacement(spec: JobRunSpec) {
     };
 }
 
+/** The NetworkPolicy of a job: its pods admit traffic from its own pods only. */
+export function jobNetworkPolicy(selector: Record<string, string>) {
+    return {
+        podSelector: { matchLabels: selector },
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [{ podSelector: { matchLabels: selector } }] }],
+    };
+}
+
 /** A pod template for Spark: the shared settings on one container Spark fills in. */
-function sparkPodTemplate(spec: JobRunSpec, container: string) {
+function sparkPodTemplate(spec: JobRunSpec, container: string, callsApi: boolean) {
     const { volumes, mounts } = jobVolumes(spec);
     const env = secretEnvVars(spec);
     return {
         apiVersion: "v1",
         kind: "Pod",
         spec: {
+            // Only a driver calls the Kubernetes API (it creates and watches its executors).
+            automountServiceAccountToken: callsApi,
             securityContext: podSecurityContext(spec.runAsUser),
             ...podPlacement(spec),
             volumes,
@@ -136,12 +147,12 @@ function sparkPodTemplate(spec: JobRunSpec, container: string) {
 
 /** The executors' pod template (`spark.kubernetes.executor.podTemplateFile`). */
 export function executorPodTemplate(spec: JobRunSpec) {
-    return sparkPodTemplate(spec, EXECUTOR_CONTAINER);
+    return sparkPodTemplate(spec, EXECUTOR_CONTAINER, false);
 }
 
 /** The driver's pod template, for a driver spark-submit creates (submitter `local`). */
 export function localDriverPodTemplate(spec: JobRunSpec) {
-    return sparkPodTemplate(spec, DRIVER_CONTAINER);
+    return sparkPodTemplate(spec, DRIVER_CONTAINER, true);
 }
 
 function sorted<T>(record: Readonly<Record<string, T>>): [string, T][] {

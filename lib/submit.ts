@@ -3,6 +3,7 @@
  * Pure: the runner adds the master and the per-run names it generates.
  */
 import * as yaml from "js-yaml";
+import { cpuLimit } from "./podSize";
 import { JobRunSpec, LABELS, jobSelector } from "./jobSpec";
 import {
     DRIVER_TEMPLATE_FILE,
@@ -85,7 +86,7 @@ export function workloadConf(spec: JobRunSpec, runTag: string): [string, string]
         conf.push([`spark.${role}.memory`, r.memory]);
         if (r.memoryOverhead) conf.push([`spark.${role}.memoryOverhead`, r.memoryOverhead]);
         if (r.coreRequest) conf.push([`spark.kubernetes.${role}.request.cores`, r.coreRequest]);
-        if (r.coreLimit) conf.push([`spark.kubernetes.${role}.limit.cores`, r.coreLimit]);
+        conf.push([`spark.kubernetes.${role}.limit.cores`, cpuLimit(r)]);
     };
     pod("driver", spec.driver);
     pod("executor", spec.executor);

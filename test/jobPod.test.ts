@@ -132,10 +132,10 @@ describe("jobManifest", () => {
         );
     });
 
-    it("sizes the driver container as Spark sizes a driver pod: heap plus overhead", () => {
+    it("sizes the driver container as Spark sizes a driver pod: heap plus overhead, CPU limited to its cores", () => {
         expect(container.resources).toEqual({
             requests: { cpu: "1", memory: "896Mi" },
-            limits: { memory: "896Mi" },
+            limits: { cpu: "1", memory: "896Mi" },
         });
     });
 });

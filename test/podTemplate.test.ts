@@ -165,10 +165,15 @@ describe("executorPodTemplate", () => {
         ]);
     });
 
-    it("differs from the local submitter's driver template only in the container's name", () => {
+    it("gives executors no API token: only a driver calls the Kubernetes API", () => {
+        expect(executorPodTemplate(spec).spec.automountServiceAccountToken).toBe(false);
+        expect(localDriverPodTemplate(spec).spec.automountServiceAccountToken).toBe(true);
+    });
+
+    it("differs from the local submitter's driver template only in the container's name and the token", () => {
         const driver = localDriverPodTemplate(spec);
         expect(driver.spec.containers[0].name).toBe("spark-kubernetes-driver");
-        expect({ ...driver.spec, containers: [] }).toEqual({
+        expect({ ...driver.spec, containers: [], automountServiceAccountToken: false }).toEqual({
             ...executorPodTemplate(spec).spec,
             containers: [],
         });

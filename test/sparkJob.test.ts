@@ -117,6 +117,33 @@ describe("SparkJob", () => {
         expect(templates.inputs.metadata.name).toBe(`${runName(placed())}-pod-templates`);
     });
 
+    it("admits traffic to the job's pods from its own pods only, unless networkPolicy is off", async () => {
+        await valueOf(new SparkJob("pi", { job: jobOf(), ...place }).record);
+        const policy = only(
+            registered,
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+            "pi-network-policy",
+        );
+        const own = {
+            "pyspark-k8s/project": "pyspark-k8s",
+            "pyspark-k8s/stack": "test",
+            "pyspark-k8s/job": "pi",
+        };
+        expect(policy.inputs.spec).toEqual({
+            podSelector: { matchLabels: own },
+            policyTypes: ["Ingress"],
+            ingress: [{ from: [{ podSelector: { matchLabels: own } }] }],
+        });
+        // The run's pods carry those labels.
+        expect(jobManifest(placed()).spec.template.metadata.labels).toMatchObject(own);
+
+        registered.splice(0);
+        await valueOf(
+            new SparkJob("pi", { job: jobOf({ networkPolicy: false }), ...place }).record,
+        );
+        expect(registered.filter((r) => r.type.includes("NetworkPolicy"))).toEqual([]);
+    });
+
     it("submitter cluster with a schedule: a CronJob of the same Job, and no run during the update", async () => {
         const sparkJob = new SparkJob("pi", { job: jobOf({ schedule: "*/5 * * * *" }), ...place });
         expect(await valueOf(sparkJob.record)).toEqual({

@@ -93,7 +93,8 @@ describe("sparkSubmitArgs", () => {
             "spark.executor.instances": "3",
             "spark.dynamicAllocation.enabled": "false",
         });
-        expect(conf["spark.kubernetes.driver.limit.cores"]).toBeUndefined();
+        // Without coreLimit, a pod's CPU is limited to its Spark cores.
+        expect(conf["spark.kubernetes.driver.limit.cores"]).toBe("1");
     });
 
     it("turns on dynamic allocation with shuffle tracking and the executor bounds", () => {
