@@ -4,8 +4,11 @@
 # Inputs (environment): IMAGE_NAME, BUILD_CONTEXT, DOCKERFILE, BASE_IMAGE, PLATFORM,
 # REGISTRY, SPARK_JARS (Maven coordinates, comma-separated; may be empty), and optionally REGISTRY_USERNAME + REGISTRY_PASSWORD (read from the
 # environment, given to docker on stdin: never on a command line).
-# Optional, from the calling environment: DOCKER (the CLI, default `docker`) and
-# DOCKER_BUILD_NETWORK (e.g. `host`, for engines started without a bridge).
+# Optional, from the calling environment: DOCKER (the CLI, default `docker`),
+# DOCKER_BUILD_NETWORK (e.g. `host`, for engines started without a bridge) and
+# BUILD_CA_CERTS (a PEM file, or a directory of *.crt files: extra CA certificates the
+# build trusts while it resolves image.jars, e.g. a TLS-inspecting proxy's; not kept in
+# the image's files).
 set -euo pipefail
 
 for var in IMAGE_NAME BUILD_CONTEXT DOCKERFILE BASE_IMAGE PLATFORM REGISTRY; do
@@ -22,10 +25,19 @@ if [ -n "${REGISTRY_USERNAME:-}" ]; then
         | "$docker" login --username "$REGISTRY_USERNAME" --password-stdin "$REGISTRY" >&2
 fi
 
+ca_certs=""
+if [ -n "${BUILD_CA_CERTS:-}" ]; then
+    if [ -d "$BUILD_CA_CERTS" ]; then
+        ca_certs=$(cat "$BUILD_CA_CERTS"/*.crt)
+    else
+        ca_certs=$(cat "$BUILD_CA_CERTS")
+    fi
+fi
+
 network=()
 if [ -n "${DOCKER_BUILD_NETWORK:-}" ]; then network=(--network "$DOCKER_BUILD_NETWORK"); fi
 "$docker" build "${network[@]}" --platform "$PLATFORM" --build-arg "SPARK_BASE_IMAGE=$BASE_IMAGE" \
-    --build-arg "SPARK_JARS=${SPARK_JARS:-}" \
+    --build-arg "SPARK_JARS=${SPARK_JARS:-}" --build-arg "BUILD_CA_CERTS=$ca_certs" \
     -f "$DOCKERFILE" -t "$IMAGE_NAME" "$BUILD_CONTEXT" >&2
 "$docker" push "$IMAGE_NAME" >&2
 

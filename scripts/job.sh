@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job (npm run job): builds or reuses the toolchain, brings up the embedded
-# local cluster, registry and Spark base image, runs `pulumi up` of the `local` stack
-# and prints the job's result. An unchanged job does not run again (it says so and shows
+# local cluster, registry and Spark base image and the object store (with the ETL job's
+# input), runs `pulumi up` of the `local` stack and prints each job's result. An unchanged job does not run again (it says so and shows
 # the run the stack recorded): `npm run job -- rerun` runs every job of the stack again.
 # `npm run job -- down` stops what it started.
 set -euo pipefail
@@ -27,6 +27,7 @@ esac
 
 ensure_npm_packages
 bring_up_local up
+bring_up_objectstore local
 
 # shellcheck source=local/images/env.sh
 . local/images/env.sh
@@ -46,5 +47,8 @@ pulumi up --stack local --yes --non-interactive --refresh "${replace[@]}"
 step "result"
 pulumi stack output jobRuns --stack local --json > "$runs_after"
 node -r ts-node/register/transpile-only lib/runReport.ts "$runs_before" "$runs_after"
-printf 'result: %s\n' "$(pulumi stack output result --stack local)"
+# `result` exists for a stack with a single job; the report above has every job's.
+if result=$(pulumi stack output result --stack local 2> /dev/null); then
+    printf 'result: %s\n' "$result"
+fi
 echo "the cluster keeps running: npm run job -- down stops it" >&2

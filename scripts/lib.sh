@@ -21,10 +21,38 @@ bring_up_local() {
     bash local/cluster/cluster.sh "$@"
 }
 
-# Stops the local cluster and the image services; tries both, fails if either failed.
+# The local object store, keyed with a stack's S3 secrets (secretEnv.etl): the stack file
+# holds them encrypted; the store takes them from its environment, never from a
+# command line. Then the ETL job's input: the generated sales dataset, uploaded.
+bring_up_objectstore() { # STACK
+    local key secret dataset
+    step "local object store (SeaweedFS) with the S3 keys of stack $1"
+    key=$(bash toolchain/pulumi.sh config get --path 'pyspark-k8s:secretEnv.etl.AWS_ACCESS_KEY_ID' --stack "$1")
+    secret=$(bash toolchain/pulumi.sh config get --path 'pyspark-k8s:secretEnv.etl.AWS_SECRET_ACCESS_KEY' --stack "$1")
+    OBJECTSTORE_ACCESS_KEY_ID=$key OBJECTSTORE_SECRET_ACCESS_KEY=$secret \
+        bash local/objectstore/objectstore.sh up
+    dataset=$(mktemp -d)
+    python3 app/tests/etl_data.py --rows "$ETL_ROWS" --seed "$ETL_SEED" --bad "$ETL_BAD_ROWS" \
+        --csv "$dataset/sales.csv" --expected "$dataset/expected.json"
+    bash local/objectstore/objectstore.sh put "$ETL_BUCKET" input/sales.csv "$dataset/sales.csv"
+    rm -rf "$dataset"
+}
+
+# The ETL job's dataset in the local object store (Pulumi.local.yaml's jobs.etl.args).
+ETL_BUCKET=psk-etl
+ETL_ROWS=5000
+ETL_SEED=7
+ETL_BAD_ROWS=3
+
+# Stops the object store, the local cluster and the image services; tries all, fails if
+# any failed. The store goes first: it listens on the cluster's bridge.
 bring_down_local() {
     local status=0
-    step "stopping the local cluster and the image services"
+    step "stopping the object store, the local cluster and the image services"
+    bash local/objectstore/objectstore.sh down || {
+        echo "object store down failed" >&2
+        status=1
+    }
     bash local/cluster/cluster.sh down || {
         echo "cluster down failed" >&2
         status=1

@@ -23,5 +23,10 @@ if [ -s "${_psk_images_state}/spark4-base.ref" ]; then
     SPARK4_BASE_IMAGE="$(cat "${_psk_images_state}/spark4-base.ref")"
     export SPARK4_BASE_IMAGE
 fi
+# BUILD_CA_CERTS         the machine's own CA certificates (Debian's local additions), for the
+#                        job image build's jar resolution when TLS goes through an inspecting proxy
+if compgen -G "/usr/local/share/ca-certificates/*.crt" > /dev/null; then
+    export BUILD_CA_CERTS=/usr/local/share/ca-certificates
+fi
 unset -f _psk_images_pin
 unset _psk_images_dir _psk_images_state

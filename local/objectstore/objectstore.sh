@@ -4,14 +4,19 @@
 # volume, filer and S3 gateway in one process) built from the Go module proxy.
 #
 # Usage: objectstore.sh up | status | down [--purge] | env
-#   up            build (or reuse) weed, create credentials on first use, start the store on
-#                 the bind address and wait until the S3 gateway answers
+#   up            build (or reuse) weed, create credentials on first use (or take the ones
+#                 given in OBJECTSTORE_ACCESS_KEY_ID and OBJECTSTORE_SECRET_ACCESS_KEY,
+#                 restarting a store that runs with others), start the store on the bind
+#                 address and wait until the S3 gateway answers
 #   status        PID and health; exit 1 if the store is not running and healthy
 #   down          stop weed by PID: SIGTERM, a bounded wait (OBJECTSTORE_STOP_TIMEOUT, 5 s),
 #                 then SIGKILL (weed may not exit on SIGTERM: README.md)
 #   down --purge  also delete the data, logs and credentials
 #   env           print S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION
 #                 as KEY=value lines (`set -a; eval "$(objectstore.sh env)"; set +a`)
+#   put BUCKET KEY FILE   upload FILE (creating BUCKET if needed), signed with the keys
+#   get BUCKET KEY OUT    download an object into OUT
+#   list BUCKET [PREFIX]  the keys under PREFIX, one a line
 #
 # Bind address of the S3 gateway (S3 port and its gRPC port): OBJECTSTORE_BIND, default the
 # local cluster's bridge IP (versions.env); `up` fails if the address is not on the host.
@@ -113,9 +118,31 @@ random_string() { # LENGTH CHARSET
     printf '%s\n' "${s:0:$1}"
 }
 
-# ensure_credentials: creates credentials.env (0600) on first use; writes s3.json from it.
+# given_credentials_differ: true if the caller gives keys (OBJECTSTORE_ACCESS_KEY_ID and
+# OBJECTSTORE_SECRET_ACCESS_KEY, e.g. a stack's secrets) that credentials.env does not hold.
+given_credentials_differ() {
+    [ -n "${OBJECTSTORE_ACCESS_KEY_ID:-}" ] || return 1
+    [ -s "$CREDS" ] || return 0
+    load_credentials
+    [ "$AWS_ACCESS_KEY_ID" != "$OBJECTSTORE_ACCESS_KEY_ID" ] \
+        || [ "$AWS_SECRET_ACCESS_KEY" != "${OBJECTSTORE_SECRET_ACCESS_KEY:-}" ]
+}
+
+# ensure_credentials: the keys the caller gives, or else keys generated on first use, in
+# credentials.env (0600); writes s3.json from it.
 ensure_credentials() {
     mkdir -p "$STATE"
+    if given_credentials_differ; then
+        [ -n "${OBJECTSTORE_SECRET_ACCESS_KEY:-}" ] \
+            || die "OBJECTSTORE_ACCESS_KEY_ID is set but OBJECTSTORE_SECRET_ACCESS_KEY is not"
+        log "using the S3 credentials given by the caller"
+        (
+            umask 077
+            printf 'AWS_ACCESS_KEY_ID=%s\nAWS_SECRET_ACCESS_KEY=%s\n' \
+                "$OBJECTSTORE_ACCESS_KEY_ID" "$OBJECTSTORE_SECRET_ACCESS_KEY" > "$CREDS.tmp"
+        )
+        mv "$CREDS.tmp" "$CREDS"
+    fi
     if [ ! -s "$CREDS" ]; then
         log "generating S3 credentials in $CREDS"
         (
@@ -190,6 +217,11 @@ healthy() {
 cmd_up() {
     local pid t0 port
     resolve_bind
+    if running_pid > /dev/null && given_credentials_differ; then
+        log "restarting with the S3 credentials given by the caller"
+        cmd_down
+        resolve_bind
+    fi
     if pid=$(running_pid); then
         [ "$BIND" = "${OBJECTSTORE_BIND:-$BIND}" ] \
             || die "already running on $BIND (pid $pid); run objectstore.sh down first"
@@ -294,6 +326,49 @@ cmd_env() {
     printf 'AWS_REGION=%s\n' "$OBJECTSTORE_REGION"
 }
 
+# s3_curl ARGS...: curl signed with the store's keys; the keys go to curl on stdin (a
+# config line), never on its command line.
+s3_curl() {
+    printf 'user = "%s:%s"\n' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" \
+        | curl -sS --max-time 120 -K - --aws-sigv4 "aws:amz:$OBJECTSTORE_REGION:s3" "$@"
+}
+
+# s3_request WHAT EXPECTED-CODES ARGS...: a signed request that must answer one of the
+# codes (e.g. "200|409"); dies with S3's answer otherwise.
+s3_request() {
+    local what=$1 codes=$2 out code
+    shift 2
+    out=$(s3_curl -w '\n%{http_code}' "$@") || die "$what: curl failed"
+    code=${out##*$'\n'}
+    [[ "$code" =~ ^($codes)$ ]] || die "$what: HTTP $code: ${out%$'\n'*}"
+}
+
+cmd_put() { # BUCKET KEY FILE: creates the bucket if needed and uploads FILE as KEY
+    [ $# -eq 3 ] || die "usage: objectstore.sh put BUCKET KEY FILE"
+    [ -f "$3" ] || die "put: no file $3"
+    resolve_bind
+    load_credentials
+    s3_request "create bucket $1" "200|409" -X PUT "$(s3_url)/$1"
+    s3_request "put $1/$2" "200" -T "$3" "$(s3_url)/$1/$2"
+    log "uploaded $3 to s3://$1/$2"
+}
+
+cmd_get() { # BUCKET KEY OUT: downloads KEY into the file OUT
+    [ $# -eq 3 ] || die "usage: objectstore.sh get BUCKET KEY OUT"
+    resolve_bind
+    load_credentials
+    s3_request "get $1/$2" "200" -o "$3" "$(s3_url)/$1/$2"
+}
+
+cmd_list() { # BUCKET [PREFIX]: prints the keys under PREFIX, one a line
+    [ $# -ge 1 ] || die "usage: objectstore.sh list BUCKET [PREFIX]"
+    local out
+    resolve_bind
+    load_credentials
+    out=$(s3_curl -f "$(s3_url)/$1?list-type=2&prefix=${2:-}") || die "list $1: request failed"
+    printf '%s' "$out" | grep -o '<Key>[^<]*</Key>' | sed 's/<Key>\(.*\)<\/Key>/\1/' || true
+}
+
 main() {
     local cmd=${1:-}
     [ $# -gt 0 ] && shift
@@ -302,6 +377,9 @@ main() {
         status) cmd_status ;;
         down) cmd_down "$@" ;;
         env) cmd_env ;;
+        put) cmd_put "$@" ;;
+        get) cmd_get "$@" ;;
+        list) cmd_list "$@" ;;
         -h | --help | help) usage ;;
         *)
             usage >&2
