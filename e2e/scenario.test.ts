@@ -4,6 +4,10 @@
  * run in the order they are numbered and share the stack; each asserts what it promises.
  * Runs use the cluster submitter (a Kubernetes Job) unless a step says otherwise.
  */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
 import type { KubeClient } from "../jobrun/kube";
 import {
     ObjectView,
@@ -15,8 +19,20 @@ import {
     list,
     pauseApiServer,
     pollUntil,
+    REPO,
     setClusterRoleVerbs,
 } from "./harness";
+import {
+    EtlExpected,
+    S3Keys,
+    allCommandLines,
+    checkov,
+    kubectlItems,
+    objectStoreUp,
+    readOutput,
+    stackKeys,
+    uploadDataset,
+} from "./etl";
 
 const NS = "spark-local";
 const JOB = "pyspark-k8s/stack=local,pyspark-k8s/job=pi";
@@ -51,7 +67,13 @@ interface PodView extends ObjectView {
 
 let project: Project;
 let kube: KubeClient;
-let first: { driverPod: string; runJob: string; clusterRole: string; binding: string };
+let first: {
+    driverPod: string;
+    runJob: string;
+    clusterRole: string;
+    bindingKind: string;
+    binding: string;
+};
 let runId = 1;
 const timings: Record<string, number> = {};
 
@@ -72,6 +94,8 @@ beforeAll(() => {
     kube = adminClient();
     const init = project.pulumi("stack", "init");
     if (init.code !== 0) throw new Error(init.output);
+    // Steps 1 to 13 run pi alone; the ETL job (and its jars) join at step 14.
+    etlSettings = takeEtlOut();
 });
 
 afterAll(() => {
@@ -85,6 +109,42 @@ afterAll(() => {
 });
 
 const pi = () => (project.outputs().jobRuns as Record<string, Run>).pi;
+const etl = () => (project.outputs().jobRuns as Record<string, Run>).etl;
+
+type StackFile = { config: Record<string, Record<string, unknown>> };
+const stackFile = () => path.join(project.dir, "Pulumi.local.yaml");
+const readStack = () => yaml.load(fs.readFileSync(stackFile(), "utf8")) as StackFile;
+const writeStack = (doc: StackFile) => fs.writeFileSync(stackFile(), yaml.dump(doc));
+interface EtlSettings {
+    job: unknown;
+    secretEnv: unknown;
+    jars: unknown;
+}
+let etlSettings: EtlSettings;
+/** Removes the ETL job, its secrets and the image's jars from the stack file; returns them. */
+function takeEtlOut(): EtlSettings {
+    const doc = readStack();
+    const jobs = doc.config["pyspark-k8s:jobs"];
+    const image = doc.config["pyspark-k8s:image"];
+    const taken = {
+        job: jobs.etl,
+        secretEnv: doc.config["pyspark-k8s:secretEnv"],
+        jars: image.jars,
+    };
+    delete jobs.etl;
+    delete image.jars;
+    delete doc.config["pyspark-k8s:secretEnv"];
+    writeStack(doc);
+    return taken;
+}
+/** Puts them back (the secrets still encrypted, as the checkout has them). */
+function putEtlBack(settings: EtlSettings): void {
+    const doc = readStack();
+    doc.config["pyspark-k8s:jobs"].etl = settings.job;
+    doc.config["pyspark-k8s:image"].jars = settings.jars;
+    doc.config["pyspark-k8s:secretEnv"] = settings.secretEnv as Record<string, unknown>;
+    writeStack(doc);
+}
 const pods = (selector: string) => list(kube, NS, "pods", selector) as Promise<PodView[]>;
 const driversOf = async (job: string) =>
     (await pods(`batch.kubernetes.io/job-name=${job}`)).map((p) => p.metadata.name).sort();
@@ -122,6 +182,7 @@ test("1. pulumi up from nothing: image, RBAC, and the pi job as a Kubernetes Job
         driverPod: run.driverPod,
         runJob: String(run.runJob),
         clusterRole: String(outputs.clusterRole),
+        bindingKind: String(outputs.binding).split("/")[0],
         binding: String(outputs.binding).split("/")[1],
     };
     // Progress as it happened, in pulumi up's own output.
@@ -175,14 +236,43 @@ test("1. pulumi up from nothing: image, RBAC, and the pi job as a Kubernetes Job
             verbs: ALL_VERBS,
         },
     ]);
+    // Bound in the job namespace only (the default), not cluster-wide.
+    expect(first.bindingKind).toBe("RoleBinding");
     const binding = await getObject<{ subjects: unknown[] }>(kube, {
         apiVersion: "rbac.authorization.k8s.io/v1",
-        kind: "ClusterRoleBinding",
+        kind: "RoleBinding",
         name: first.binding,
+        namespace: NS,
     });
     expect(binding?.subjects).toEqual([
         { kind: "ServiceAccount", name: "spark-driver", namespace: NS },
     ]);
+
+    // The namespace enforces Pod Security `restricted`, and admitted the run's pods.
+    const ns = await getObject<{ metadata: { labels: Record<string, string> } }>(kube, {
+        apiVersion: "v1",
+        kind: "Namespace",
+        name: NS,
+    });
+    expect(ns?.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    const refused = spawnSync(
+        "bash",
+        [
+            "local/cluster/cluster.sh",
+            "kubectl",
+            "-n",
+            NS,
+            "run",
+            "e2e-unhardened",
+            "--image=psk.local/busybox:1.35.0",
+            "--restart=Never",
+            "--",
+            "true",
+        ],
+        { cwd: REPO, encoding: "utf8" },
+    );
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/violates PodSecurity "restricted:latest"/);
 
     const waitStarted = Date.now();
     expect((await executorsGone()).map((p) => p.metadata.name)).toEqual([]);
@@ -464,7 +554,150 @@ test("13. submitter local: spark-submit from the deployer, refused when its Spar
     expect(run.executorsStarted).toBeGreaterThanOrEqual(2);
 });
 
-test("14. a */1 schedule: a CronJob and no run during up; a successful run within 3 minutes", async () => {
+interface EnvVar {
+    name: string;
+    valueFrom?: { secretKeyRef?: { name: string; key: string } };
+}
+let expected: EtlExpected;
+let keys: S3Keys;
+
+test("14. the ETL job on S3: credentials from stack secrets, hadoop-aws from image.jars, in a namespace enforcing restricted; Parquet read back with pyarrow; no credential in plain text; checkov finds nothing", async () => {
+    putEtlBack(etlSettings);
+    keys = stackKeys(project);
+    objectStoreUp(keys);
+    expected = uploadDataset(5000, 7, 3);
+
+    // While the run runs: every process's arguments, and the run's pods as the API has them.
+    const running = project.start("up", "--yes", "--skip-preview");
+    const secrets = [keys.secretAccessKey, keys.accessKeyId];
+    const leakingArgs = new Set<string>();
+    const podsSeen = new Map<string, Record<string, unknown>>();
+    let sawSparkSubmit = false;
+    while (running.child.exitCode === null) {
+        for (const line of allCommandLines()) {
+            if (secrets.some((s) => line.includes(s))) leakingArgs.add(line.slice(0, 200));
+            if (/org\.apache\.spark\.deploy\.SparkSubmit.*jobs\/etl\.py/.test(line))
+                sawSparkSubmit = true;
+        }
+        for (const pod of kubectlItems("pods", "-n", NS, "-l", "pyspark-k8s/job=etl"))
+            podsSeen.set((pod.metadata as { name: string }).name, pod);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const up = await running.done;
+    timings.etlUp = up.seconds;
+    if (up.code !== 0) throw new Error(`pulumi up failed:\n${up.output}`);
+
+    const run = etl();
+    expect(run).toMatchObject({ submitter: "cluster", exitCode: 0, result: expected.result_line });
+    expect(run.executorsStarted).toBeGreaterThanOrEqual(2);
+    expect(up.output).toContain(`[jobrun] job etl: succeeded`);
+    // The Parquet output, read by another reader than Spark.
+    expect(readOutput()).toEqual(expected.by_region);
+
+    // The credentials appear nowhere in plain text.
+    expect(sawSparkSubmit).toBe(true);
+    expect([...leakingArgs]).toEqual([]);
+    const exported = project.pulumi("stack", "export");
+    expect(exported.code).toBe(0);
+    const podSpecs = JSON.stringify([...podsSeen.values()].map((p) => p.spec));
+    const driverLog = await kube.podLog(NS, run.driverPod, "spark-kubernetes-driver", 100000);
+    for (const secret of secrets) {
+        expect(exported.output).not.toContain(secret);
+        expect(up.output).not.toContain(secret);
+        expect(podSpecs).not.toContain(secret);
+        expect(driverLog).not.toContain(secret);
+    }
+    // ...they reach the pods by reference: the driver's and the executors' env.
+    const roles = [...podsSeen.values()].map(
+        (p) => (p.metadata as { labels: Record<string, string> }).labels["spark-role"],
+    );
+    expect(new Set(roles)).toEqual(new Set(["driver", "executor"]));
+    for (const pod of podsSeen.values()) {
+        const env = (pod.spec as { containers: { env?: EnvVar[] }[] }).containers[0].env ?? [];
+        expect(
+            env.find((e) => e.name === "AWS_SECRET_ACCESS_KEY")?.valueFrom?.secretKeyRef,
+        ).toEqual({ name: "etl-secret-env", key: "AWS_SECRET_ACCESS_KEY" });
+    }
+
+    // checkov over the stack's objects and the run's pods: only the listed exceptions.
+    const stackObjects = [
+        ...kubectlItems("namespace", NS),
+        ...kubectlItems(
+            "serviceaccount,rolebinding,networkpolicy,configmap,secret,job",
+            "-n",
+            NS,
+            "-l",
+            "pyspark-k8s/stack=local",
+        ),
+        ...kubectlItems("clusterrole", "-l", "pyspark-k8s/stack=local"),
+    ];
+    const scan = checkov([...stackObjects, ...podsSeen.values()]);
+    timings.checkovObjects = stackObjects.length + podsSeen.size;
+    expect(scan.output).toMatch(/checkov: \d+ resources, \d+ passed, 0 failed/);
+    expect(scan.code).toBe(0);
+});
+
+test("15. a wrong S3 secret fails pulumi up with the store's access error, naming no secret", () => {
+    const set = (value: string) => {
+        const out = project.pulumi(
+            "config",
+            "set",
+            "--secret",
+            "--path",
+            "pyspark-k8s:secretEnv.etl.AWS_SECRET_ACCESS_KEY",
+            "--",
+            value,
+        );
+        if (out.code !== 0) throw new Error(out.output);
+    };
+    const wrong = `wrong-${keys.secretAccessKey.slice(0, 8)}-not-the-key`;
+    set(wrong);
+    project.set("jobs.etl.runId", "2");
+    const failed = project.pulumi("up", "--yes", "--skip-preview");
+    timings.etlWrongSecretUp = failed.seconds;
+    expect(failed.code).not.toBe(0);
+    expect(failed.output).toMatch(/job etl: .*failed/);
+    expect(failed.output).toMatch(/403|Forbidden|AccessDenied|SignatureDoesNotMatch/);
+    expect(failed.output).not.toContain(wrong);
+    expect(failed.output).not.toContain(keys.secretAccessKey);
+
+    set(keys.secretAccessKey);
+    project.set("jobs.etl.runId", "3");
+});
+
+test("16. the ETL job with submitter local: the driver spark-submit creates gets the same hardening and secrets from its pod template", () => {
+    project.set("jobs.etl.submitter", "local");
+    expected = uploadDataset(3000, 11, 2);
+    const up = project.up();
+    timings.etlLocalSubmitterUp = up.seconds;
+    const run = etl();
+    expect(run).toMatchObject({ submitter: "local", exitCode: 0, result: expected.result_line });
+    expect(run.driverPod).toMatch(/^etl-[a-z0-9]+-driver$/);
+    expect(readOutput()).toEqual(expected.by_region);
+    const driver = kubectlItems(
+        "pods",
+        "-n",
+        NS,
+        "--field-selector",
+        `metadata.name=${run.driverPod}`,
+    )[0];
+    const spec = driver.spec as {
+        securityContext: Record<string, unknown>;
+        containers: { securityContext: Record<string, unknown>; env: { name: string }[] }[];
+    };
+    expect(spec.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(spec.containers[0].securityContext).toMatchObject({
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+    });
+    expect(spec.containers[0].env.map((e) => e.name)).toContain("AWS_SECRET_ACCESS_KEY");
+    expect(JSON.stringify(spec)).not.toContain(keys.secretAccessKey);
+});
+
+test("17. a */1 schedule: a CronJob and no run during up; a successful run within 3 minutes", async () => {
     project.set("jobs.pi.submitter", "cluster");
     project.pulumi("config", "set", "--path", "pyspark-k8s:jobs.pi.schedule", "--", "*/1 * * * *");
     const up = project.up();
@@ -498,7 +731,7 @@ test("14. a */1 schedule: a CronJob and no run during up; a successful run withi
     expect(complete.length).toBeGreaterThan(0);
 });
 
-test("15. pulumi destroy removes every Job, CronJob, pod, service, config map and PVC of the stack, and its RBAC", async () => {
+test("18. pulumi destroy removes every Job, CronJob, pod, service, config map and PVC of the stack, and its RBAC", async () => {
     const destroy = project.pulumi("destroy", "--yes", "--skip-preview");
     timings.destroy = destroy.seconds;
     expect(destroy.code).toBe(0);
@@ -541,8 +774,9 @@ test("15. pulumi destroy removes every Job, CronJob, pod, service, config map an
     expect(
         await getObject(kube, {
             apiVersion: "rbac.authorization.k8s.io/v1",
-            kind: "ClusterRoleBinding",
+            kind: first.bindingKind,
             name: first.binding,
+            namespace: NS,
         }),
     ).toBeUndefined();
     const ns = await getObject<ObjectView>(kube, { apiVersion: "v1", kind: "Namespace", name: NS });

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The end-to-end scenario (npm run e2e, and the last part of npm test): brings up the
 # toolchain, the local registry and images and the local cluster, runs
-# e2e/scenario.test.ts against them, then stops the cluster and the image services again,
+# e2e/scenario.test.ts against them (it starts the object store itself), then stops the
+# object store, the cluster and the image services again,
 # also when a step failed (E2E_KEEP_UP=1 leaves them running). E2E_JEST_JSON=<file>
 # writes jest's JSON results there.
 set -euo pipefail
@@ -19,9 +20,16 @@ claim_local "npm run e2e"
 if [ -z "${E2E_KEEP_UP:-}" ]; then trap stop_local EXIT; else trap release_local EXIT; fi
 
 ensure_npm_packages
-# A purged cluster: the scenario starts from an empty API server.
+# A purged cluster: the scenario starts from an empty API server. The object store goes
+# first (it listens on the cluster's bridge); the scenario starts it with its stack's keys.
+bash local/objectstore/objectstore.sh down
 bash local/cluster/cluster.sh down --purge
 bring_up_local up
+step "pyarrow, which the scenario reads the ETL job's Parquet output with"
+(
+    . toolchain/env.sh
+    python -m pip install --quiet --disable-pip-version-check -r e2e/requirements.txt
+)
 
 step "scenario"
 json_args=()
