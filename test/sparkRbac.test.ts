@@ -129,4 +129,28 @@ describe("SparkRbac", () => {
         expect(children).toHaveLength(4);
         for (const child of children) expect(child.provider).toMatch(/::cluster::cluster-id$/);
     });
+
+    it("annotates and labels the ServiceAccount for cloud identity (EKS IRSA, GKE Workload Identity)", async () => {
+        const rbac = new SparkRbac("spark", {
+            namespace: "spark-jobs",
+            createNamespace: false,
+            serviceAccountName: "spark-driver",
+            binding: "namespace",
+            labels: { team: "data" },
+            serviceAccountAnnotations: {
+                "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/spark-etl",
+            },
+            serviceAccountLabels: { "azure.workload.identity/use": "true" },
+        });
+        await valueOf(rbac.serviceAccountName);
+        const sa = only(registered, "kubernetes:core/v1:ServiceAccount", "spark-sa");
+        expect(await valueOf(sa.inputs.metadata)).toEqual({
+            name: "spark-driver",
+            namespace: "spark-jobs",
+            labels: { team: "data", "azure.workload.identity/use": "true" },
+            annotations: {
+                "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/spark-etl",
+            },
+        });
+    });
 });
