@@ -11,7 +11,8 @@ ensure_npm_packages() {
     fi
 }
 
-# Builds or reuses the toolchain, the local registry and images, and the local cluster.
+# Builds or reuses the toolchain, the local registry and images, the local cluster and the
+# object store's binary (started by bring_up_objectstore, or by the e2e with its keys).
 bring_up_local() {
     step "toolchain (Pulumi CLI, providers, spark-submit)"
     bash toolchain/build.sh
@@ -19,6 +20,8 @@ bring_up_local() {
     bash local/images/images.sh up
     step "local Kubernetes cluster"
     bash local/cluster/cluster.sh "$@"
+    step "object store binary (SeaweedFS)"
+    bash local/objectstore/objectstore.sh build
 }
 
 # The local object store, keyed with a stack's S3 secrets (secretEnv.etl): the stack file

@@ -8,6 +8,7 @@
 #                 given in OBJECTSTORE_ACCESS_KEY_ID and OBJECTSTORE_SECRET_ACCESS_KEY,
 #                 restarting a store that runs with others), start the store on the bind
 #                 address and wait until the S3 gateway answers
+#   build         build (or reuse) weed only
 #   status        PID and health; exit 1 if the store is not running and healthy
 #   down          stop weed by PID: SIGTERM, a bounded wait (OBJECTSTORE_STOP_TIMEOUT, 5 s),
 #                 then SIGKILL (weed may not exit on SIGTERM: README.md)
@@ -374,6 +375,7 @@ main() {
     [ $# -gt 0 ] && shift
     case "$cmd" in
         up) cmd_up ;;
+        build) ensure_weed ;;
         status) cmd_status ;;
         down) cmd_down "$@" ;;
         env) cmd_env ;;
