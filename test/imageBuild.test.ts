@@ -22,6 +22,16 @@ describe("imageBuildProvider.diff", () => {
         ).toEqual({ changes: true, replaces: ["contextHash"] });
     });
 
+    it("rebuilds when the list of jars changes", async () => {
+        expect(
+            await imageBuildProvider.diff!(
+                "id",
+                { ...inputs, imageRef: "x" },
+                { ...inputs, jars: "org.apache.hadoop:hadoop-aws:3.3.4" },
+            ),
+        ).toEqual({ changes: true, replaces: ["jars"] });
+    });
+
     it("does not rebuild for a new registry password (it is never recorded)", async () => {
         expect(
             await imageBuildProvider.diff!(
