@@ -558,11 +558,34 @@ interface EnvVar {
     name: string;
     valueFrom?: { secretKeyRef?: { name: string; key: string } };
 }
+/** kubectl against the local cluster; throws with its stderr if it fails. */
+function kubectl(...args: string[]): string {
+    const out = spawnSync("bash", ["local/cluster/cluster.sh", "kubectl", ...args], {
+        cwd: REPO,
+        encoding: "utf8",
+    });
+    if (out.status !== 0) throw new Error(`kubectl ${args.join(" ")} failed:\n${out.stderr}`);
+    return out.stdout;
+}
 let expected: EtlExpected;
 let keys: S3Keys;
 
 test("14. the ETL job on S3: credentials from stack secrets, hadoop-aws from image.jars, in a namespace enforcing restricted; Parquet read back with pyarrow; no credential in plain text; checkov finds nothing", async () => {
-    putEtlBack(etlSettings);
+    // Volumes and placement, on real pods: an existing ConfigMap and a scratch emptyDir,
+    // a nodeSelector and a toleration, for the driver and (through the template) executors.
+    kubectl("-n", NS, "create", "configmap", "etl-settings", "--from-literal=mode=e2e");
+    putEtlBack({
+        ...etlSettings,
+        job: {
+            ...(etlSettings.job as Record<string, unknown>),
+            volumes: {
+                settings: { configMap: "etl-settings", mountPath: "/etc/etl" },
+                scratch: { emptyDir: "64Mi", mountPath: "/scratch" },
+            },
+            nodeSelector: { "kubernetes.io/hostname": "psk-node" },
+            tolerations: [{ key: "psk-e2e", operator: "Exists", effect: "NoSchedule" }],
+        },
+    });
     keys = stackKeys(project);
     objectStoreUp(keys);
     expected = uploadDataset(5000, 7, 3);
@@ -613,7 +636,17 @@ test("14. the ETL job on S3: credentials from stack secrets, hadoop-aws from ima
     );
     expect(new Set(roles)).toEqual(new Set(["driver", "executor"]));
     for (const pod of podsSeen.values()) {
-        const env = (pod.spec as { containers: { env?: EnvVar[] }[] }).containers[0].env ?? [];
+        const spec = pod.spec as {
+            containers: { env?: EnvVar[]; volumeMounts?: { mountPath: string }[] }[];
+            nodeSelector?: Record<string, string>;
+            tolerations?: { key?: string }[];
+        };
+        expect(spec.nodeSelector).toEqual({ "kubernetes.io/hostname": "psk-node" });
+        expect(spec.tolerations?.map((t) => t.key)).toContain("psk-e2e");
+        expect(spec.containers[0].volumeMounts?.map((m) => m.mountPath)).toEqual(
+            expect.arrayContaining(["/tmp", "/etc/etl", "/scratch"]),
+        );
+        const env = spec.containers[0].env ?? [];
         expect(
             env.find((e) => e.name === "AWS_SECRET_ACCESS_KEY")?.valueFrom?.secretKeyRef,
         ).toEqual({ name: "etl-secret-env", key: "AWS_SECRET_ACCESS_KEY" });
@@ -732,6 +765,7 @@ test("17. a */1 schedule: a CronJob and no run during up; a successful run withi
 });
 
 test("18. pulumi destroy removes every Job, CronJob, pod, service, config map and PVC of the stack, and its RBAC", async () => {
+    kubectl("-n", NS, "delete", "configmap", "etl-settings"); // step 14's, not the stack's
     const destroy = project.pulumi("destroy", "--yes", "--skip-preview");
     timings.destroy = destroy.seconds;
     expect(destroy.code).toBe(0);
