@@ -77,6 +77,18 @@ step "the PySpark apps' tests (Spark local mode)"
 ) 2>&1 | tee "$pytest_log" || true
 count_pytest "pytest" "$pytest_log"
 
+# The object store's smoke test, on loopback with a state dir of its own (the e2e drives
+# the store on the cluster's bridge); stopped and purged whatever the outcome.
+objectstore_smoke() {
+    local state status=0
+    state=$(mktemp -d)
+    PSK_STATE=$state OBJECTSTORE_BIND=127.0.0.1 bash local/objectstore/objectstore.sh up \
+        && PSK_STATE=$state bash local/objectstore/tests/smoke.sh || status=1
+    PSK_STATE=$state bash local/objectstore/objectstore.sh down --purge || status=1
+    rm -rf "$state"
+    return "$status"
+}
+
 check "format check (prettier, 100 columns)" npx prettier --check .
 check "typecheck (tsc --noEmit)" npx tsc --noEmit -p tsconfig.json
 check "lint (eslint with @pulumi/eslint-plugin)" npx eslint .
@@ -102,6 +114,8 @@ if [ "${PSK_SKIP_E2E:-}" != 1 ]; then
     # kubepods cgroups alone (brings the cluster up and down around them).
     check "local cluster: down leaves foreign iptables chains and cgroups alone" \
         bash local/cluster/tests/foreign.sh
+    check "object store on loopback: anonymous access refused, keyed put and get, wrong secret refused" \
+        objectstore_smoke
 fi
 
 if [ "${#failed_checks[@]}" -gt 0 ]; then
