@@ -26,20 +26,38 @@ const OUTCOME = {
     attempts: 1,
 };
 
-/** The stack file's config as Pulumi hands it to the program: flat keys, JSON for objects. */
+/** A config value with each `secure` value in it replaced by the placeholder, and whether it had any. */
+function decrypted(value: unknown): { value: unknown; secret: boolean } {
+    if (value && typeof value === "object" && "secure" in value)
+        return { value: SECRET_PLACEHOLDER, secret: true };
+    if (Array.isArray(value)) {
+        const items = value.map(decrypted);
+        return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
+    }
+    if (value && typeof value === "object") {
+        const entries = Object.entries(value).map(([k, v]) => [k, decrypted(v)] as const);
+        return {
+            value: Object.fromEntries(entries.map(([k, v]) => [k, v.value])),
+            secret: entries.some(([, v]) => v.secret),
+        };
+    }
+    return { value, secret: false };
+}
+
+/**
+ * The stack file's config as Pulumi hands it to the program: flat keys, JSON for objects;
+ * a key is secret when its value is or holds a `secure` one (set with `--secret --path`).
+ */
 function stackConfig(stack: string): { config: Record<string, string>; secretKeys: string[] } {
     const doc = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
         config?: Record<string, unknown>;
     };
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
-    for (const [key, value] of Object.entries(doc.config ?? {})) {
-        if (value && typeof value === "object" && "secure" in value) {
-            config[key] = SECRET_PLACEHOLDER;
-            secretKeys.push(key);
-        } else {
-            config[key] = typeof value === "string" ? value : JSON.stringify(value);
-        }
+    for (const [key, raw] of Object.entries(doc.config ?? {})) {
+        const { value, secret } = decrypted(raw);
+        config[key] = typeof value === "string" ? value : JSON.stringify(value);
+        if (secret) secretKeys.push(key);
     }
     return { config, secretKeys };
 }
