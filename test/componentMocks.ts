@@ -1,9 +1,10 @@
 /**
  * Pulumi mocks for the component tests, with the outputs the dynamic resources and the
  * Kubernetes provider would give. Import it before any component: the mocks must be in
- * place before a resource class is used.
+ * place before a resource class is used. The tests construct their components in a stack
+ * opened before them, as a program's are, so that each resource's parent is recorded.
  */
-import { Registered, recordResources } from "./mocks";
+import { Registered, recordResources, runStack } from "./mocks";
 
 /** What a local-submitter run (JobRun) records. */
 export const outcome = {
@@ -40,6 +41,7 @@ export const registered: Registered[] = recordResources((args) => {
     return undefined;
 });
 
+beforeAll(() => runStack());
 beforeEach(() => registered.splice(0));
 
 /** Whether a resource was registered as a child of the component `type` named `name`. */

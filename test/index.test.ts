@@ -68,15 +68,18 @@ interface ProgramRun {
     error?: Error;
 }
 
-/** Runs index.ts in a fresh module registry with the given config under mocks. */
+/**
+ * Runs index.ts as the program of a stack, in a fresh module registry, with the given
+ * config under mocks; resolves once the stack's exports are resolved and every resource
+ * it constructed is registered.
+ */
 async function runProgram(
     stack: string,
     config: Record<string, string>,
     secretKeys: string[] = [],
 ): Promise<ProgramRun> {
     let run: ProgramRun = { registered: [], outputs: {} };
-    let pending: Promise<void> = Promise.resolve();
-    jest.isolateModules(() => {
+    await jest.isolateModulesAsync(async () => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const mocks = require("./mocks") as typeof MocksModule;
         // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -97,20 +100,27 @@ async function runProgram(
         );
         pulumi.runtime.setAllConfig(config, secretKeys);
         run = { registered, outputs: {} };
-        try {
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            const program = require("../index") as Record<string, unknown>;
-            pending = (async () => {
-                for (const [name, value] of Object.entries(program)) {
-                    run.outputs[name] = await mocks.valueOf(value as never);
-                }
-                await mocks.settle();
-            })();
-        } catch (err) {
-            run.error = err as Error;
-        }
+        run.outputs = await mocks.runStack(() => {
+            try {
+                // eslint-disable-next-line @typescript-eslint/no-require-imports
+                return require("../index") as Record<string, unknown>;
+            } catch (err) {
+                run.error = err as Error;
+                return undefined;
+            }
+        });
     });
-    await pending;
+    return run;
+}
+
+/** One run of the program per stack file as it is, shared by the tests that read it. */
+const programRuns = new Map<string, Promise<ProgramRun>>();
+function runOf(stack: string): Promise<ProgramRun> {
+    const known = programRuns.get(stack);
+    if (known) return known;
+    const { config, secretKeys } = stackConfig(stack);
+    const run = runProgram(stack, config, secretKeys);
+    programRuns.set(stack, run);
     return run;
 }
 
@@ -224,8 +234,7 @@ function commonChecks(
 
 describe("stack dev (minikube)", () => {
     it("builds with the docker CLI on the official Spark image, creates the namespace and binds in it only (the default), sized for minikube", async () => {
-        const { config, secretKeys } = stackConfig("dev");
-        const run = await runProgram("dev", config, secretKeys);
+        const run = await runOf("dev");
         const image = `localhost:5000/pyspark-jobs@${DIGEST}`;
         commonChecks(run, { namespace: "spark-dev", serviceAccount: "spark-driver", image });
         expect(byType(run, K8S.ns).map((r) => r.inputs.metadata.name)).toEqual(["spark-dev"]);
@@ -267,8 +276,7 @@ describe("stack dev (minikube)", () => {
 
 describe("stack staging", () => {
     it("runs three executors from the team registry", async () => {
-        const { config, secretKeys } = stackConfig("staging");
-        const run = await runProgram("staging", config, secretKeys);
+        const run = await runOf("staging");
         commonChecks(run, {
             namespace: "spark-staging",
             serviceAccount: "spark-driver",
@@ -283,8 +291,8 @@ describe("stack staging", () => {
 
 describe("stack prod", () => {
     it("binds least-privilege in its namespace, leaves the namespace alone and keeps registry credentials secret", async () => {
-        const { config, secretKeys } = stackConfig("prod");
-        const run = await runProgram("prod", config, secretKeys);
+        const { secretKeys } = stackConfig("prod");
+        const run = await runOf("prod");
         commonChecks(run, {
             namespace: "spark-prod",
             serviceAccount: "spark-driver",
@@ -310,8 +318,7 @@ describe("stack prod", () => {
 
 describe("stack local (this repo's cluster)", () => {
     it("builds on the local Spark base image and reaches the cluster through its kubeconfig", async () => {
-        const { config, secretKeys } = stackConfig("local");
-        const run = await runProgram("local", config, secretKeys);
+        const run = await runOf("local");
         commonChecks(run, {
             namespace: "spark-local",
             serviceAccount: "spark-driver",
@@ -343,8 +350,7 @@ describe("every stack file", () => {
     it.each(stacks)(
         "%s: each job's run is registered after the stack's RBAC objects",
         async (stack) => {
-            const { config, secretKeys } = stackConfig(stack);
-            const run = await runProgram(stack, config, secretKeys);
+            const run = await runOf(stack);
             const runs = runsOf(run);
             expect(runs.length).toBeGreaterThan(0);
             // The job is ordered after the binding: it is registered last among Kubernetes-related resources.
