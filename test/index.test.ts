@@ -354,12 +354,30 @@ describe("every stack file", () => {
             const runs = runsOf(run);
             expect(runs.length).toBeGreaterThan(0);
             // The job is ordered after the binding: it is registered last among Kubernetes-related resources.
+            // (Its inputs, the namespace and service account, order it so already; the test below
+            // checks the dependsOn that orders it after every RBAC object.)
             const lastRbac = Math.max(
                 ...run.registered.map((r, i) =>
                     r.type.startsWith("kubernetes:") && r.type !== K8S_JOB ? i : -1,
                 ),
             );
             for (const r of runs) expect(run.registered.indexOf(r)).toBeGreaterThan(lastRbac);
+        },
+    );
+
+    it.each(stacks)(
+        "%s: every SparkJob is constructed with dependsOn: [the stack's SparkRbac], not only the RBAC outputs among its inputs",
+        async (stack) => {
+            const run = await runOf(stack);
+            expect(run.error).toBeUndefined();
+            const [rbac, ...otherRbac] = byType(run, "pyspark-k8s:rbac:SparkRbac");
+            expect(otherRbac).toEqual([]);
+            expect(rbac.urn).toMatch(/pyspark-k8s:rbac:SparkRbac::spark$/);
+            const sparkJobs = byType(run, "pyspark-k8s:job:SparkJob");
+            expect(sparkJobs.map((j) => j.name).sort()).toEqual(
+                Object.keys(run.outputs.jobRuns as object).sort(),
+            );
+            for (const job of sparkJobs) expect(job.dependsOn).toEqual([rbac.urn]);
         },
     );
 });
