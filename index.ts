@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { JobImage } from "./components/jobImage";
 import { SparkJob } from "./components/sparkJob";
 import { SparkRbac } from "./components/sparkRbac";
+import { resultJobOf } from "./lib/config";
 import { readStackConfig } from "./lib/stackConfig";
 
 const config = readStackConfig();
@@ -64,7 +65,6 @@ export const clusterRole = rbac.clusterRoleName;
 export const binding = pulumi.interpolate`${rbac.bindingKind}/${rbac.bindingName}`;
 /** Per job, by name: its last run (driver pod, exit code, duration, executors, result) or its schedule. */
 export const jobRuns = Object.fromEntries(jobs.map((job) => [job.jobName, job.record]));
-/** The result line, for a stack with exactly one job that runs during `pulumi up`. */
-const runsNow = Object.entries(config.jobs).filter(([, job]) => job.schedule === undefined);
-export const result =
-    runsNow.length === 1 ? jobs.find((job) => job.jobName === runsNow[0][0])?.result : undefined;
+/** The result line of `resultJob`, or of the stack's only job that runs during `pulumi up`. */
+const resultJob = resultJobOf(config);
+export const result = jobs.find((job) => job.jobName === resultJob)?.result;

@@ -75,6 +75,7 @@ export function validateStackConfig(
         problems.push(...credentialProblems(config));
         problems.push(...sparkVersionProblems(config));
         problems.push(...secretEnvProblems(config));
+        problems.push(...resultJobProblems(config));
     }
     if (problems.length > 0 || !config) throw new ConfigError(problems, stackName);
     return config;
@@ -181,4 +182,35 @@ function secretEnvProblems(config: StackConfig): ConfigProblem[] {
         }
     }
     return problems;
+}
+
+/** `resultJob` names a job that runs during `pulumi up`. */
+function resultJobProblems(config: StackConfig): ConfigProblem[] {
+    const name = config.resultJob;
+    if (name === undefined) return [];
+    const job = config.jobs[name];
+    if (job === undefined)
+        return [
+            {
+                key: keyOf(["resultJob"]),
+                value: name,
+                message: `names no job; jobs here: ${Object.keys(config.jobs).join(", ")}`,
+            },
+        ];
+    if (job.schedule !== undefined)
+        return [
+            {
+                key: keyOf(["resultJob"]),
+                value: name,
+                message: "names a scheduled job, which does not run during pulumi up",
+            },
+        ];
+    return [];
+}
+
+/** The job whose result line is the stack output `result`, if any (see resultJob). */
+export function resultJobOf(config: StackConfig): string | undefined {
+    if (config.resultJob !== undefined) return config.resultJob;
+    const runsNow = Object.entries(config.jobs).filter(([, job]) => job.schedule === undefined);
+    return runsNow.length === 1 ? runsNow[0][0] : undefined;
 }

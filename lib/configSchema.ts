@@ -639,6 +639,11 @@ export const stackSchema = z.strictObject({
      * the whole top-level value secret when one path under it is, and `jobs` stays plain.)
      */
     secretEnv: z.record(z.string(), z.record(envName, z.string())).default({}),
+    /**
+     * The job whose result line is the stack output `result`; default the stack's only job
+     * that runs during `pulumi up`, if it has exactly one (`jobRuns` has every job's).
+     */
+    resultJob: z.string().min(1).optional(),
     jobs: z
         .record(
             dns1123Label("job name").max(

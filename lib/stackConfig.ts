@@ -12,7 +12,7 @@ import {
 } from "./config";
 
 /** Top-level keys whose values are plain strings even if they look like JSON. */
-const STRING_KEYS = new Set(["namespace", "registryUsername", "registryPassword"]);
+const STRING_KEYS = new Set(["namespace", "registryUsername", "registryPassword", "resultJob"]);
 
 /**
  * Turns Pulumi's flat `namespace:key -> string` map into this project's raw config:

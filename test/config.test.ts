@@ -1,4 +1,10 @@
-import { ConfigError, jobFootprint, memoryOverheadMiB, validateStackConfig } from "../lib/config";
+import {
+    ConfigError,
+    jobFootprint,
+    memoryOverheadMiB,
+    resultJobOf,
+    validateStackConfig,
+} from "../lib/config";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
 const minimal = () => ({
@@ -586,6 +592,36 @@ describe("memory overhead of Python applications", () => {
         };
         expect(problemsOf(raw)).toEqual([
             expect.stringMatching(/^pyspark-k8s:jobs\.j: its 2 pods request 5734Mi of memory/),
+        ]);
+    });
+});
+
+describe("resultJob", () => {
+    const twoJobs = (resultJob?: unknown) => ({
+        ...minimal(),
+        jobs: { pi: { app: "jobs/pi.py" }, nightly: { app: "jobs/pi.py", schedule: "@daily" } },
+        ...(resultJob === undefined ? {} : { resultJob }),
+    });
+
+    it("defaults to the only job that runs during pulumi up", () => {
+        expect(resultJobOf(validateStackConfig(twoJobs()))).toBe("pi");
+    });
+
+    it("is none when several jobs run and none is named", () => {
+        const config = validateStackConfig({
+            ...minimal(),
+            jobs: { pi: { app: "jobs/pi.py" }, etl: { app: "jobs/etl.py" } },
+        });
+        expect(resultJobOf(config)).toBeUndefined();
+        expect(resultJobOf({ ...config, resultJob: "etl" })).toBe("etl");
+    });
+
+    it("must name a job that runs during pulumi up", () => {
+        expect(problemsOf(twoJobs("etl"))).toEqual([
+            'pyspark-k8s:resultJob: names no job; jobs here: pi, nightly <"etl">',
+        ]);
+        expect(problemsOf(twoJobs("nightly"))).toEqual([
+            'pyspark-k8s:resultJob: names a scheduled job, which does not run during pulumi up <"nightly">',
         ]);
     });
 });
