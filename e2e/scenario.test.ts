@@ -285,7 +285,9 @@ test("2. an unchanged stack: preview --expect-no-changes passes and up runs no j
     expect(preview.code).toBe(0);
     const up = project.up();
     timings.noopUp = up.seconds;
-    expect(up.output).toMatch(/12 unchanged/);
+    // Every resource unchanged: the Resources summary has no other line.
+    expect(up.output).toMatch(/Resources:\s+\d+ unchanged\s+Duration/);
+    expect(up.output).not.toMatch(/\[jobrun\]/);
     expect(pi().driverPod).toBe(first.driverPod);
     expect(await driversOf(first.runJob)).toEqual([first.driverPod]);
 });

@@ -361,12 +361,26 @@ cmd_get() { # BUCKET KEY OUT: downloads KEY into the file OUT
     s3_request "get $1/$2" "200" -o "$3" "$(s3_url)/$1/$2"
 }
 
+# uri_encode STRING: percent-encodes all but unreserved characters, as SigV4's canonical
+# query string has them (curl signs the query as written: a raw '/' would not match).
+uri_encode() {
+    local s=$1 out="" c i
+    for ((i = 0; i < ${#s}; i++)); do
+        c=${s:i:1}
+        case "$c" in
+            [A-Za-z0-9._~-]) out+=$c ;;
+            *) out+=$(printf '%%%02X' "'$c") ;;
+        esac
+    done
+    printf '%s' "$out"
+}
+
 cmd_list() { # BUCKET [PREFIX]: prints the keys under PREFIX, one a line
     [ $# -ge 1 ] || die "usage: objectstore.sh list BUCKET [PREFIX]"
     local out
     resolve_bind
     load_credentials
-    out=$(s3_curl -f "$(s3_url)/$1?list-type=2&prefix=${2:-}") || die "list $1: request failed"
+    out=$(s3_curl -f "$(s3_url)/$1?list-type=2&prefix=$(uri_encode "${2:-}")") || die "list $1: request failed"
     printf '%s' "$out" | grep -o '<Key>[^<]*</Key>' | sed 's/<Key>\(.*\)<\/Key>/\1/' || true
 }
 
