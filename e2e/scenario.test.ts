@@ -763,6 +763,13 @@ test("17. a */1 schedule: a CronJob and no run during up; a successful run withi
         180_000,
     );
     timings.scheduledRunWithin = (Date.now() - waitStarted) / 1000;
+    if (complete.length === 0) {
+        // What the namespace looked like, for whoever reads the failure.
+        process.stderr.write(
+            kubectl("-n", NS, "get", "cronjobs,jobs,pods,configmaps", "-o", "wide") +
+                kubectl("-n", NS, "get", "events", "--sort-by=.lastTimestamp"),
+        );
+    }
     expect(complete.length).toBeGreaterThan(0);
 });
 
