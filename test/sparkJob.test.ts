@@ -11,7 +11,7 @@ import { SparkJob } from "../components/sparkJob";
 import { validateStackConfig } from "../lib/config";
 import { jobManifest, runName } from "../lib/jobPod";
 import { runSpec } from "../lib/jobSpec";
-import { only, secretValue, valueOf } from "./mocks";
+import { only, secretValue, settle, valueOf } from "./mocks";
 
 describe("SparkJob", () => {
     const settings = {
@@ -137,10 +137,12 @@ describe("SparkJob", () => {
         // The run's pods carry those labels.
         expect(jobManifest(placed()).spec.template.metadata.labels).toMatchObject(own);
 
+        await settle(); // every registration of the first job is in before the list is cleared
         registered.splice(0);
         await valueOf(
             new SparkJob("pi", { job: jobOf({ networkPolicy: false }), ...place }).record,
         );
+        await settle();
         expect(registered.filter((r) => r.type.includes("NetworkPolicy"))).toEqual([]);
     });
 
