@@ -131,10 +131,11 @@ export function allCommandLines(): string[] {
     return lines;
 }
 
-/** `kubectl get ... -o json` against the local cluster: the items. */
+/** `kubectl get ... -o json` against the local cluster: the items (one object, if named). */
 export function kubectlItems(...args: string[]): Record<string, unknown>[] {
     const out = run(["bash", "local/cluster/cluster.sh", "kubectl", "get", ...args, "-o", "json"]);
-    return (JSON.parse(out) as { items: Record<string, unknown>[] }).items;
+    const parsed = JSON.parse(out) as { kind: string; items?: Record<string, unknown>[] };
+    return parsed.kind === "List" ? (parsed.items ?? []) : [parsed];
 }
 
 /** What the API server adds to an object: not part of what the program declared. */

@@ -734,6 +734,8 @@ test("16. the ETL job with submitter local: the driver spark-submit creates gets
 
 test("17. a */1 schedule: a CronJob and no run during up; a successful run within 3 minutes", async () => {
     project.set("jobs.pi.submitter", "cluster");
+    // A scheduled job has no result during up: it can no longer be the stack's resultJob.
+    project.pulumi("config", "rm", "pyspark-k8s:resultJob");
     project.pulumi("config", "set", "--path", "pyspark-k8s:jobs.pi.schedule", "--", "*/1 * * * *");
     const up = project.up();
     expect(up.output).not.toMatch(/\[jobrun\]/);
