@@ -7,6 +7,7 @@ import {
     ClusterAccess,
     JobRunSpec,
     SecretEnvRef,
+    jobObjectLabels,
     jobSelector,
     runSpec,
     secretEnvName,
@@ -154,14 +155,11 @@ export class SparkJob extends pulumi.ComponentResource {
                 metadata: {
                     name: secretName,
                     namespace: args.namespace,
-                    labels: {
-                        "app.kubernetes.io/managed-by": "pulumi",
-                        ...jobSelector({
-                            project: args.project ?? pulumi.getProject(),
-                            stack: args.stack ?? pulumi.getStack(),
-                            job: name,
-                        }),
-                    },
+                    labels: jobObjectLabels({
+                        project: args.project ?? pulumi.getProject(),
+                        stack: args.stack ?? pulumi.getStack(),
+                        job: name,
+                    }),
                 },
                 type: "Opaque",
                 stringData: pulumi.secret(
@@ -187,7 +185,11 @@ export class SparkJob extends pulumi.ComponentResource {
             {
                 metadata: {
                     namespace: args.namespace,
-                    labels: { "app.kubernetes.io/managed-by": "pulumi", ...selector },
+                    labels: jobObjectLabels({
+                        project: args.project ?? pulumi.getProject(),
+                        stack: args.stack ?? pulumi.getStack(),
+                        job: name,
+                    }),
                 },
                 spec: jobNetworkPolicy(selector),
             },

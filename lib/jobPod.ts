@@ -11,7 +11,7 @@ import { createHash } from "crypto";
 import * as yaml from "js-yaml";
 import { JobConfig, cpuLimit, podMemoryMiB } from "./config";
 import { DRIVER_CONTAINER } from "./driverState";
-import { JobRunSpec } from "./jobSpec";
+import { JobRunSpec, jobObjectLabels } from "./jobSpec";
 import {
     EXECUTOR_TEMPLATE_FILE,
     POD_TEMPLATE_DIR,
@@ -165,7 +165,7 @@ export function podTemplatesManifest(spec: JobRunSpec) {
         metadata: {
             name: podTemplatesName(run),
             namespace: spec.namespace,
-            labels: runLabels(spec, run),
+            labels: jobObjectLabels(spec),
         },
         data: podTemplatesData(spec),
     };

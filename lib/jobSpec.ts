@@ -120,6 +120,7 @@ export const LABELS = {
     stack: "pyspark-k8s/stack",
     job: "pyspark-k8s/job",
     run: "pyspark-k8s/run",
+    forJob: "pyspark-k8s/for-job",
 } as const;
 
 /** Resolves a job's `app` setting to the URI spark-submit takes. */
@@ -149,4 +150,20 @@ export function jobSelector(
 /** The name of a job's Secret of secret environment variables. */
 export function secretEnvName(job: string): string {
     return `${job}-secret-env`;
+}
+
+/**
+ * Labels of the objects the stack keeps for a job (its Secret, its runs' pod templates, its
+ * NetworkPolicy). Not the job's pod selector ({@link jobSelector}): run clean-ups delete
+ * what matches that, and these objects outlive every run.
+ */
+export function jobObjectLabels(
+    spec: Pick<JobRunSpec, "project" | "stack" | "job">,
+): Record<string, string> {
+    return {
+        [LABELS.managedBy]: "pulumi",
+        [LABELS.project]: labelValue(spec.project),
+        [LABELS.stack]: labelValue(spec.stack),
+        [LABELS.forJob]: labelValue(spec.job),
+    };
 }

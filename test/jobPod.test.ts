@@ -13,6 +13,7 @@ import {
     executorPodTemplate,
     podSecurityContext,
 } from "../lib/podTemplate";
+import { jobSelector } from "../lib/jobSpec";
 import { piSpec } from "./fixtures/specs";
 
 const confOf = (args: string[]) =>
@@ -235,6 +236,13 @@ describe("the driver pod and the executors' pod template", () => {
         const configMap = podTemplatesManifest(spec);
         expect(configMap.metadata.name).toBe(`${run}-pod-templates`);
         expect(yaml.load(configMap.data["executor.yaml"])).toEqual(executorPodTemplate(spec));
+    });
+
+    it("labels the pod templates so that no run clean-up (by the job's pod selector) deletes them", () => {
+        const labels = podTemplatesManifest(spec).metadata.labels;
+        expect(labels).toMatchObject({ "pyspark-k8s/stack": "test", "pyspark-k8s/for-job": "pi" });
+        const selector = jobSelector(spec);
+        expect(Object.entries(selector).every(([k, v]) => labels[k] === v)).toBe(false);
     });
 
     it("names a new run when volumes, placement or the secret variables' names change", () => {

@@ -88,7 +88,7 @@ describe("SparkJob", () => {
 
         const secret = only(registered, "kubernetes:core/v1:Secret", "pi-secret-env");
         expect(secret.inputs.metadata).toMatchObject({ name: "pi-secret-env", namespace: "spark" });
-        expect(secret.inputs.metadata.labels).toMatchObject({ "pyspark-k8s/job": "pi" });
+        expect(secret.inputs.metadata.labels).toMatchObject({ "pyspark-k8s/for-job": "pi" });
         expect(secretValue(secret.inputs.stringData)).toEqual({
             AWS_ACCESS_KEY_ID: "key-id",
             AWS_SECRET_ACCESS_KEY: "s3cr3t-value",
