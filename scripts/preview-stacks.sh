@@ -63,12 +63,14 @@ for file in Pulumi.*.yaml; do
         sed 's/^/     /' "$out"
         continue
     fi
-    binding=ClusterRoleBinding
-    grep -q "binding: namespace" "$file" && binding=RoleBinding
+    # RoleBinding unless the stack asks for the cluster-wide one.
+    binding=RoleBinding
+    grep -q "binding: cluster" "$file" && binding=ClusterRoleBinding
     missing=""
     for want in "pyspark-k8s:image:JobImage" "dynamic/pyspark-k8s:ImageBuild" "pyspark-k8s:rbac:SparkRbac" \
         "kubernetes:core/v1:ServiceAccount" "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole " \
-        "kubernetes:rbac.authorization.k8s.io/v1:$binding " "pyspark-k8s:job:SparkJob" "kubernetes:batch/v1:Job" "dynamic/pyspark-k8s:RunResult"; do
+        "kubernetes:rbac.authorization.k8s.io/v1:$binding " "pyspark-k8s:job:SparkJob" "kubernetes:batch/v1:Job" \
+        "kubernetes:core/v1:ConfigMap" "kubernetes:networking.k8s.io/v1:NetworkPolicy" "dynamic/pyspark-k8s:RunResult"; do
         grep -q -- "+ .*$want" "$out" || missing="$missing $want"
     done
     if [ -z "$missing" ]; then
