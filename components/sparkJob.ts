@@ -43,6 +43,9 @@ export interface SparkJobArgs {
     readonly stack?: string;
 }
 
+/** Project, stack and job: what the labels of a job's pods and objects are made of. */
+type JobOwner = Pick<JobRunSpec, "project" | "stack" | "job">;
+
 /** What a job's last run recorded, as the stack output `jobRuns` shows it. */
 export interface RunRecord {
     readonly submitter: "cluster" | "local";
@@ -94,13 +97,19 @@ export class SparkJob extends pulumi.ComponentResource {
         super("pyspark-k8s:job:SparkJob", name, {}, opts);
         this.jobName = name;
         const job = args.job;
-        const secretEnv = this.secretEnv(name, args);
+        // The job's place in the project: its pods' labels and its objects' labels.
+        const owner: JobOwner = {
+            project: args.project ?? pulumi.getProject(),
+            stack: args.stack ?? pulumi.getStack(),
+            job: name,
+        };
+        const secretEnv = this.secretEnv(owner, args);
         const spec: pulumi.Output<JobRunSpec> = pulumi
             .all([args.namespace, args.serviceAccountName, args.image])
             .apply(([namespace, serviceAccountName, image]) =>
                 runSpec(name, job, {
-                    project: args.project ?? pulumi.getProject(),
-                    stack: args.stack ?? pulumi.getStack(),
+                    project: owner.project,
+                    stack: owner.stack,
                     namespace,
                     serviceAccountName,
                     image,
@@ -111,7 +120,7 @@ export class SparkJob extends pulumi.ComponentResource {
                 }),
             );
         const runsAfter = secretEnv ? [secretEnv.secret] : [];
-        if (job.networkPolicy) this.networkPolicy(name, args);
+        if (job.networkPolicy) this.networkPolicy(owner, args);
 
         if (job.submitter === "local") {
             this.record = this.localRun(name, spec, job, runsAfter);
@@ -142,9 +151,10 @@ export class SparkJob extends pulumi.ComponentResource {
 
     /** The job's Secret of secret environment variables, if it has any. */
     private secretEnv(
-        name: string,
+        owner: JobOwner,
         args: SparkJobArgs,
     ): { secret: k8s.core.v1.Secret; ref: SecretEnvRef } | undefined {
+        const name = owner.job;
         const values = args.secretEnv ?? {};
         const names = Object.keys(values).sort();
         if (names.length === 0) return undefined;
@@ -155,11 +165,7 @@ export class SparkJob extends pulumi.ComponentResource {
                 metadata: {
                     name: secretName,
                     namespace: args.namespace,
-                    labels: jobObjectLabels({
-                        project: args.project ?? pulumi.getProject(),
-                        stack: args.stack ?? pulumi.getStack(),
-                        job: name,
-                    }),
+                    labels: jobObjectLabels(owner),
                 },
                 type: "Opaque",
                 stringData: pulumi.secret(
@@ -174,24 +180,12 @@ export class SparkJob extends pulumi.ComponentResource {
     }
 
     /** Admits traffic to the job's pods from its own pods only (driver and executors). */
-    private networkPolicy(name: string, args: SparkJobArgs): k8s.networking.v1.NetworkPolicy {
-        const selector = jobSelector({
-            project: args.project ?? pulumi.getProject(),
-            stack: args.stack ?? pulumi.getStack(),
-            job: name,
-        });
+    private networkPolicy(owner: JobOwner, args: SparkJobArgs): k8s.networking.v1.NetworkPolicy {
         return new k8s.networking.v1.NetworkPolicy(
-            `${name}-network-policy`,
+            `${owner.job}-network-policy`,
             {
-                metadata: {
-                    namespace: args.namespace,
-                    labels: jobObjectLabels({
-                        project: args.project ?? pulumi.getProject(),
-                        stack: args.stack ?? pulumi.getStack(),
-                        job: name,
-                    }),
-                },
-                spec: jobNetworkPolicy(selector),
+                metadata: { namespace: args.namespace, labels: jobObjectLabels(owner) },
+                spec: jobNetworkPolicy(jobSelector(owner)),
             },
             { parent: this },
         );

@@ -131,9 +131,14 @@ export function allCommandLines(): string[] {
     return lines;
 }
 
+/** kubectl against the local cluster; throws with its stderr if it fails. */
+export function kubectl(...args: string[]): string {
+    return run(["bash", "local/cluster/cluster.sh", "kubectl", ...args]);
+}
+
 /** `kubectl get ... -o json` against the local cluster: the items (one object, if named). */
 export function kubectlItems(...args: string[]): Record<string, unknown>[] {
-    const out = run(["bash", "local/cluster/cluster.sh", "kubectl", "get", ...args, "-o", "json"]);
+    const out = kubectl("get", ...args, "-o", "json");
     const parsed = JSON.parse(out) as { kind: string; items?: Record<string, unknown>[] };
     return parsed.kind === "List" ? (parsed.items ?? []) : [parsed];
 }

@@ -27,6 +27,7 @@ import {
     S3Keys,
     allCommandLines,
     checkov,
+    kubectl,
     kubectlItems,
     objectStoreUp,
     readOutput,
@@ -559,15 +560,6 @@ test("13. submitter local: spark-submit from the deployer, refused when its Spar
 interface EnvVar {
     name: string;
     valueFrom?: { secretKeyRef?: { name: string; key: string } };
-}
-/** kubectl against the local cluster; throws with its stderr if it fails. */
-function kubectl(...args: string[]): string {
-    const out = spawnSync("bash", ["local/cluster/cluster.sh", "kubectl", ...args], {
-        cwd: REPO,
-        encoding: "utf8",
-    });
-    if (out.status !== 0) throw new Error(`kubectl ${args.join(" ")} failed:\n${out.stderr}`);
-    return out.stdout;
 }
 let expected: EtlExpected;
 let keys: S3Keys;

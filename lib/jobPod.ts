@@ -8,7 +8,6 @@
  * hands them to `@pulumi/kubernetes`, so previews show field-level diffs of what runs.
  */
 import { createHash } from "crypto";
-import * as yaml from "js-yaml";
 import { JobConfig, cpuLimit, podMemoryMiB } from "./config";
 import { DRIVER_CONTAINER } from "./driverState";
 import { JobRunSpec, jobObjectLabels } from "./jobSpec";
@@ -17,6 +16,7 @@ import {
     POD_TEMPLATE_DIR,
     containerSecurityContext,
     executorPodTemplate,
+    podTemplateYaml,
     jobVolumes,
     podPlacement,
     podSecurityContext,
@@ -153,7 +153,7 @@ export function podTemplatesName(run: string): string {
 
 /** The run's pod templates for Spark, as the ConfigMap's data. */
 export function podTemplatesData(spec: JobRunSpec): Record<string, string> {
-    return { [EXECUTOR_TEMPLATE_FILE]: yaml.dump(executorPodTemplate(spec), { noRefs: true }) };
+    return { [EXECUTOR_TEMPLATE_FILE]: podTemplateYaml(executorPodTemplate(spec)) };
 }
 
 /** The ConfigMap of the run's pod templates. */

@@ -6,6 +6,7 @@
  * Spark creates the executors itself, from a pod template file: {@link executorPodTemplate}
  * is that file's content.
  */
+import * as yaml from "js-yaml";
 import type { JobRunSpec } from "./jobSpec";
 
 /** Where the run's Job mounts the pod templates Spark reads (a ConfigMap). */
@@ -157,4 +158,9 @@ export function localDriverPodTemplate(spec: JobRunSpec) {
 
 function sorted<T>(record: Readonly<Record<string, T>>): [string, T][] {
     return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** A pod template as the file Spark reads. */
+export function podTemplateYaml(template: object): string {
+    return yaml.dump(template, { noRefs: true });
 }

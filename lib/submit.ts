@@ -2,7 +2,6 @@
  * Builds the spark-submit command line for one run of a job, in cluster deploy mode.
  * Pure: the runner adds the master and the per-run names it generates.
  */
-import * as yaml from "js-yaml";
 import { cpuLimit } from "./podSize";
 import { JobRunSpec, LABELS, jobSelector } from "./jobSpec";
 import {
@@ -10,6 +9,7 @@ import {
     EXECUTOR_TEMPLATE_FILE,
     executorPodTemplate,
     localDriverPodTemplate,
+    podTemplateYaml,
 } from "./podTemplate";
 
 /** What is decided at run time, per run. */
@@ -27,8 +27,8 @@ export interface RunIdentity {
 /** The pod templates spark-submit reads for a run from the deployer: file name to YAML. */
 export function localPodTemplateFiles(spec: JobRunSpec): Record<string, string> {
     return {
-        [DRIVER_TEMPLATE_FILE]: yaml.dump(localDriverPodTemplate(spec), { noRefs: true }),
-        [EXECUTOR_TEMPLATE_FILE]: yaml.dump(executorPodTemplate(spec), { noRefs: true }),
+        [DRIVER_TEMPLATE_FILE]: podTemplateYaml(localDriverPodTemplate(spec)),
+        [EXECUTOR_TEMPLATE_FILE]: podTemplateYaml(executorPodTemplate(spec)),
     };
 }
 
