@@ -27,16 +27,17 @@ esac
 
 ensure_npm_packages
 bring_up_local up
+
+# The project's CLI wrapper: toolchain environment, and a temp dir removed after each run.
+pulumi() { bash toolchain/pulumi.sh "$@"; }
+# The stack first: the object store takes its keys from the stack's secrets.
+pulumi stack select local > /dev/null 2>&1 || pulumi stack init local
 bring_up_objectstore local
 
 # shellcheck source=local/images/env.sh
 . local/images/env.sh
 # The local engine has no bridge network and no BuildKit: see local/images/README.md.
 export DOCKER=/usr/bin/docker DOCKER_BUILDKIT=0 DOCKER_BUILD_NETWORK=host
-# The project's CLI wrapper: toolchain environment, and a temp dir removed after each run.
-pulumi() { bash toolchain/pulumi.sh "$@"; }
-
-pulumi stack select local > /dev/null 2>&1 || pulumi stack init local
 runs_before="$(mktemp)" runs_after="$(mktemp)"
 trap 'rm -f "$runs_before" "$runs_after"; release_local' EXIT
 pulumi stack output jobRuns --stack local --json > "$runs_before" 2> /dev/null || true
