@@ -8,10 +8,13 @@ module.exports = tseslint.config(
         ignores: [
             "node_modules/**",
             "bin/**",
+            "package/dist/**",
+            "package/scripts/*.js",
+            "jest.setup.js",
             "coverage/**",
             "eslint.config.js",
             "jest.config.js",
-            "test/fixtures/**",
+            "package/test/fixtures/*.js",
             "local/**",
             "toolchain/**",
             "jest.e2e.config.js",
@@ -29,7 +32,7 @@ module.exports = tseslint.config(
     },
     {
         // Mocked resource inputs are untyped by nature.
-        files: ["test/**/*.ts"],
+        files: ["test/**/*.ts", "package/test/**/*.ts"],
         rules: {
             "@typescript-eslint/no-unsafe-member-access": "off",
             "@typescript-eslint/no-unsafe-assignment": "off",

@@ -15,11 +15,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { validateStackConfig } from "../lib/config";
-import { runSpec } from "../lib/jobSpec";
-import { localPodTemplateFiles, sparkMaster, sparkSubmitArgs } from "../lib/submit";
+import { validateStackConfig } from "../lib/stackValidation";
+import { runSpec } from "../package/src/lib/runSpec";
+import { localPodTemplateFiles, sparkMaster, sparkSubmitArgs } from "../package/src/lib/submit";
+import { removeRun } from "../package/src/runner/runner";
 import { KUBECONFIG, Project, REPO, adminClient, sourcedEnv } from "./harness";
-import { removeRun } from "../jobrun/runner";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -85,10 +85,13 @@ async function main(): Promise<void> {
         Object.entries(stackFile.config).map(([k, v]) => [k.replace(/^pyspark-k8s:/, ""), v]),
     );
     const config = validateStackConfig(raw, STACK);
-    const spec = runSpec("pi", config.jobs.pi, {
+    const pi = config.jobs.find((job) => job.name === "pi");
+    if (!pi) throw new Error(`the ${STACK} stack has no job pi`);
+    const spec = runSpec(pi.settings, {
         project: "pyspark-k8s",
         stack: STACK,
-        namespace: config.namespace,
+        job: "pi",
+        namespace: config.rbac.namespace,
         serviceAccountName: config.rbac.serviceAccountName,
         image: String(project.outputs().imageRef),
         runAsUser: config.image.runAsUser,
@@ -119,18 +122,14 @@ async function main(): Promise<void> {
         project.set("jobs.pi.runId", `bench-${i}`);
         viaPulumi.push(project.up().seconds);
         const tag = `plain${i}${Date.now().toString(36).slice(-4)}`;
-        const args = sparkSubmitArgs(spec, {
-            master,
-            runTag: tag,
-            resourcePrefix: `pi-${tag}`,
-            podTemplateDir,
-        }).map((a) =>
-            a === "spark.kubernetes.submission.waitAppCompletion=false"
-                ? "spark.kubernetes.submission.waitAppCompletion=true"
-                : a,
+        const args = sparkSubmitArgs(spec, { master, runName: `pi-${tag}`, podTemplateDir }).map(
+            (a) =>
+                a === "spark.kubernetes.submission.waitAppCompletion=false"
+                    ? "spark.kubernetes.submission.waitAppCompletion=true"
+                    : a,
         );
         plain.push(timed(["spark-submit", ...args], { ...toolchainEnv, KUBECONFIG }));
-        await removeRun(cleanupDeps, spec.namespace, `pyspark-k8s/run=${tag}`);
+        await removeRun(cleanupDeps, spec.namespace, `pyspark-k8s/run=pi-${tag}`);
     }
     rows.push(["pulumi up running the pi job (submitter cluster)", viaPulumi, ""]);
     rows.push([

@@ -8,8 +8,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as k8s from "@kubernetes/client-node";
-import { KubeClient, Resource, loadKubeConfig } from "../jobrun/kube";
-import { httpStatus } from "../lib/retry";
+import { KubeClient, Resource, loadKubeConfig } from "../package/src/runner/kube";
+import { httpStatus } from "../package/src/lib/retry";
 
 export const REPO = path.join(__dirname, "..");
 export const STATE = process.env.PSK_STATE ?? "/var/lib/pyspark-k8s";

@@ -8,7 +8,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import type { KubeClient } from "../jobrun/kube";
+import type { KubeClient } from "../package/src/runner/kube";
 import {
     ObjectView,
     Project,

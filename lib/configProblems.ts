@@ -2,7 +2,8 @@
  * Configuration problems: what one is (key, value, message), the single error that lists
  * them all, and how a schema path becomes a config key. Pure.
  */
-import { CONFIG_NAMESPACE } from "./configSchema";
+import { ArgPath, pathText } from "@pyspark-k8s/pulumi";
+import { CONFIG_NAMESPACE } from "./stackSchema";
 
 /** One problem found in the configuration. */
 export interface ConfigProblem {
@@ -34,17 +35,7 @@ function formatProblems(problems: readonly ConfigProblem[], stackName?: string):
     return `invalid configuration${where}: ${problems.length} problem${problems.length === 1 ? "" : "s"}, nothing was created:\n${lines.join("\n")}`;
 }
 
-/** The value at `path`; a shorthand string (a cron for a schedule) stands for its object. */
-export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-    let node: unknown = root;
-    for (const part of path) {
-        if (typeof node === "string" && node !== root) return node;
-        if (node === null || typeof node !== "object") return undefined;
-        node = (node as Record<PropertyKey, unknown>)[part];
-    }
-    return node;
-}
-
-export function keyOf(path: readonly PropertyKey[]): string {
-    return `${CONFIG_NAMESPACE}:${path.map(String).join(".")}`;
+/** The full config key of a path under the project's namespace: `pyspark-k8s:jobs.pi.args[0]`. */
+export function keyOf(path: ArgPath): string {
+    return `${CONFIG_NAMESPACE}:${pathText(path)}`;
 }

@@ -1,15 +1,11 @@
 /**
  * Reads this project's keys from the Pulumi configuration of the running stack and
- * validates them (see config.ts).
+ * validates them (see stackValidation.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
-import {
-    CONFIG_NAMESPACE,
-    ConfigError,
-    SECRET_KEYS,
-    StackConfig,
-    validateStackConfig,
-} from "./config";
+import { ConfigError } from "./configProblems";
+import { CONFIG_NAMESPACE } from "./stackSchema";
+import { StackConfig, validateStackConfig } from "./stackValidation";
 
 /** Top-level keys whose values are plain strings even if they look like JSON. */
 const STRING_KEYS = new Set(["namespace", "registryUsername", "registryPassword", "resultJob"]);
@@ -37,18 +33,18 @@ export function rawProjectConfig(all: Record<string, string>): Record<string, un
     return raw;
 }
 
-/** Secret keys other than the allowed ones would end up in plain state: refuse them. */
-export function misplacedSecrets(secretKeys: readonly string[]): string[] {
-    const prefix = `${CONFIG_NAMESPACE}:`;
-    return secretKeys.filter(
-        (k) => k.startsWith(prefix) && !SECRET_KEYS.has(k.slice(prefix.length)),
-    );
-}
-
-function secretConfigKeys(all: Record<string, string>): string[] {
+/** The project's top-level keys that the stack holds as secrets. */
+function secretProjectKeys(all: Record<string, string>): Set<string> {
     const isSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean })
         .isConfigSecret;
-    return typeof isSecret === "function" ? Object.keys(all).filter((k) => isSecret(k)) : [];
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    return new Set(
+        typeof isSecret === "function"
+            ? Object.keys(all)
+                  .filter((k) => k.startsWith(prefix) && isSecret(k))
+                  .map((k) => k.slice(prefix.length))
+            : [],
+    );
 }
 
 /**
@@ -58,16 +54,6 @@ function secretConfigKeys(all: Record<string, string>): string[] {
  *   registered yet.
  */
 export function readStackConfig(): StackConfig {
-    try {
-        return readAndValidate();
-    } catch (err) {
-        // RunError: the engine shows its message alone, without a stack trace.
-        if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
-        throw err;
-    }
-}
-
-function readAndValidate(): StackConfig {
     let all: Record<string, string>;
     try {
         all = pulumi.runtime.allConfig();
@@ -76,21 +62,15 @@ function readAndValidate(): StackConfig {
         // says which keys are required.
         all = {};
     }
-    const secretKeys = secretConfigKeys(all);
-    const secrets = misplacedSecrets(secretKeys);
-    if (secrets.length > 0) {
-        throw new ConfigError(
-            secrets.map((key) => ({
-                key,
-                message: `is a secret, but only ${[...SECRET_KEYS].join(", ")} may be: other values go into the job spec in plain state; put a job's secret variables under secretEnv.<job>.<VAR>`,
-            })),
+    try {
+        return validateStackConfig(
+            rawProjectConfig(all),
             pulumi.getStack(),
+            secretProjectKeys(all),
         );
+    } catch (err) {
+        // RunError: the engine shows its message alone, without a stack trace.
+        if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
+        throw err;
     }
-    const prefix = `${CONFIG_NAMESPACE}:`;
-    return validateStackConfig(
-        rawProjectConfig(all),
-        pulumi.getStack(),
-        new Set(secretKeys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length))),
-    );
 }

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 claim_local "npm run bench"
 trap release_local EXIT
+ensure_npm_packages
+build_package
 bash toolchain/build.sh > /dev/null
 bash local/images/images.sh up > /dev/null
 bash local/cluster/cluster.sh up > /dev/null

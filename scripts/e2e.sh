@@ -20,6 +20,7 @@ claim_local "npm run e2e"
 if [ -z "${E2E_KEEP_UP:-}" ]; then trap stop_local EXIT; else trap release_local EXIT; fi
 
 ensure_npm_packages
+build_package
 # A purged cluster: the scenario starts from an empty API server. The object store goes
 # first (it listens on the cluster's bridge); the scenario starts it with its stack's keys.
 bash local/objectstore/objectstore.sh down

@@ -26,6 +26,7 @@ case "${1:-up}" in
 esac
 
 ensure_npm_packages
+build_package
 bring_up_local up
 
 # The project's CLI wrapper: toolchain environment, and a temp dir removed after each run.

@@ -11,6 +11,16 @@ ensure_npm_packages() {
     fi
 }
 
+# Compiles the package (package/: the components and the runner they start) when its
+# sources are newer than its build: the program and the run resources load it from dist/.
+build_package() {
+    local stamp=package/dist/schema.json
+    if [ ! -f "$stamp" ] || [ -n "$(find package/src package/scripts package/package.json package/tsconfig.json -newer "$stamp" -print -quit)" ]; then
+        step "build the package (TypeScript to package/dist, with its Pulumi schema)"
+        node package/scripts/build.js
+    fi
+}
+
 # Builds or reuses the toolchain, the local registry and images, the local cluster and the
 # object store's binary (started by bring_up_objectstore, or by the e2e with its keys).
 bring_up_local() {

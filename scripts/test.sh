@@ -62,6 +62,7 @@ trap 'rm -f "$pytest_log" "$jest_json" "$e2e_json"' EXIT
 : > "$e2e_json"
 
 ensure_npm_packages
+build_package
 
 step "toolchain: build or reuse (Pulumi CLI, language host, kubernetes provider, spark-submit)"
 bash toolchain/build.sh

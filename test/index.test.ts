@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import type * as MocksModule from "./mocks";
+import type * as MocksModule from "../package/test/mocks";
 
 type Registered = MocksModule.Registered;
 const ROOT = path.join(__dirname, "..");
@@ -16,9 +16,9 @@ const RUN_RESULT = "pulumi-nodejs:dynamic/pyspark-k8s:RunResult";
 const K8S_JOB = "kubernetes:batch/v1:Job";
 const IMAGE_BUILD = "pulumi-nodejs:dynamic/pyspark-k8s:ImageBuild";
 const OUTCOME = {
-    driverPod: "pi-x-driver",
+    runName: "pi-x",
     namespace: "ns",
-    runTag: "x",
+    driverPod: "pi-x-driver",
     exitCode: 0,
     durationSeconds: 12.3,
     result: "Pi is roughly 3.14",
@@ -81,7 +81,7 @@ async function runProgram(
     let run: ProgramRun = { registered: [], outputs: {} };
     await jest.isolateModulesAsync(async () => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const mocks = require("./mocks") as typeof MocksModule;
+        const mocks = require("../package/test/mocks") as typeof MocksModule;
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
         const registered = mocks.recordResources(
@@ -90,7 +90,14 @@ async function runProgram(
                     return {
                         imageRef: `${String(args.inputs.imageName).replace(/:[^:/]+$/, "")}@${DIGEST}`,
                     };
-                if (args.type === JOB_RUN || args.type === RUN_RESULT) return OUTCOME;
+                if (args.type === JOB_RUN) return OUTCOME;
+                // A RunResult records the run it followed: its Job's name and namespace.
+                if (args.type === RUN_RESULT)
+                    return Object.fromEntries(
+                        Object.entries(OUTCOME).filter(
+                            ([key]) => key !== "runName" && key !== "namespace",
+                        ),
+                    );
                 if (args.type === K8S_JOB)
                     return { metadata: { ...args.inputs.metadata, uid: `uid-of-${args.name}` } };
                 return undefined;
@@ -264,7 +271,8 @@ describe("stack dev (minikube)", () => {
         expect(run.outputs.jobRuns).toEqual({
             pi: {
                 submitter: "cluster",
-                runJob: byType(run, K8S_JOB)[0].inputs.metadata.name,
+                runName: byType(run, K8S_JOB)[0].inputs.metadata.name,
+                namespace: "spark-dev",
                 driverPod: "pi-x-driver",
                 exitCode: 0,
                 durationSeconds: 12.3,
