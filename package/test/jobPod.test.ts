@@ -15,6 +15,7 @@ import {
     podSecurityContext,
 } from "../src/lib/podTemplate";
 import { RunSpec, jobSelector, runSpecSchema } from "../src/lib/runSpec";
+import { DRIVER_SCRIPT } from "../src/lib/driverCommand";
 import { piSpec } from "./fixtures/specs";
 
 const confOf = (args: string[]) =>
@@ -114,9 +115,17 @@ describe("jobManifest", () => {
         expect(job.spec.backoffLimit).toBe(2);
     });
 
-    it("does not count a pod lost to the infrastructure (DisruptionTarget) as a failed attempt", () => {
+    it("does not count a pod lost to the infrastructure (DisruptionTarget) or a driver that lost the API as a failed attempt", () => {
         expect(job.spec.podFailurePolicy.rules).toEqual([
             { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
+            {
+                action: "Ignore",
+                onExitCodes: {
+                    containerName: "spark-kubernetes-driver",
+                    operator: "In",
+                    values: [75],
+                },
+            },
         ]);
         expect(job.spec.podReplacementPolicy).toBe("Failed");
         expect(pod.restartPolicy).toBe("Never");
@@ -126,9 +135,9 @@ describe("jobManifest", () => {
         expect(pod.serviceAccountName).toBe("spark-driver");
         expect(container.image).toBe(spec.image);
         expect(container.args.slice(0, 4)).toEqual([
-            "/bin/sh",
+            "/bin/bash",
             "-c",
-            'exec "${SPARK_HOME:-/opt/spark}/bin/spark-submit" "$@"',
+            DRIVER_SCRIPT,
             "spark-submit",
         ]);
         const args = container.args.slice(4);

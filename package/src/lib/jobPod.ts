@@ -10,7 +10,9 @@
 import { createHash } from "crypto";
 import type { PodResourceSettings, ScheduleSettings } from "./jobSettings";
 import { cpuLimit, podMemoryMiB } from "./podSize";
+import { driverCommand } from "./driverCommand";
 import { DRIVER_CONTAINER } from "./driverState";
+import { LOST_API_EXIT_CODE } from "./runState";
 import { RunSpec, jobObjectLabels } from "./runSpec";
 import {
     EXECUTOR_TEMPLATE_FILE,
@@ -39,9 +41,6 @@ export const POD_ENV = [
 
 /** The volume of the run's pod templates in the driver. */
 const POD_TEMPLATES_VOLUME = "pod-templates";
-
-/** Runs the image's spark-submit, wherever its SPARK_HOME is (official or local image). */
-const SPARK_SUBMIT_SHELL = 'exec "${SPARK_HOME:-/opt/spark}/bin/spark-submit" "$@"';
 
 /**
  * Settings that do not change what a run computes, so a change to them re-runs nothing;
@@ -191,13 +190,7 @@ export function driverPodTemplate(spec: RunSpec, run: string) {
                     image: spec.image,
                     imagePullPolicy: "IfNotPresent",
                     // The image's entrypoint passes a command through (official and local images).
-                    args: [
-                        "/bin/sh",
-                        "-c",
-                        SPARK_SUBMIT_SHELL,
-                        "spark-submit",
-                        ...inClusterSubmitArgs(spec, run),
-                    ],
+                    args: driverCommand(inClusterSubmitArgs(spec, run)),
                     env: [
                         ...POD_ENV.map(({ name, fieldRef }) => ({ name, valueFrom: { fieldRef } })),
                         ...Object.entries(spec.env)
@@ -234,6 +227,15 @@ export function batchJobSpec(spec: RunSpec, run: string) {
                 {
                     action: "Ignore",
                     onPodConditions: [{ type: "DisruptionTarget", status: "True" }],
+                },
+                {
+                    // A driver that lost the Kubernetes API (see driverCommand.ts).
+                    action: "Ignore",
+                    onExitCodes: {
+                        containerName: DRIVER_CONTAINER,
+                        operator: "In",
+                        values: [LOST_API_EXIT_CODE],
+                    },
                 },
             ],
         },
