@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { KUBECONFIG, Project, REPO, sourcedEnv } from "./harness";
+import { KUBECONFIG, Project, REPO, localStackFile, sourcedEnv } from "./harness";
 
 /** The dataset the local stack's ETL job reads (see scripts/lib.sh, Pulumi.local.yaml). */
 export const ETL_BUCKET = "psk-etl";
@@ -38,6 +38,15 @@ function run(argv: string[], env: NodeJS.ProcessEnv = process.env): string {
         throw new Error(`${argv.slice(0, 3).join(" ")} failed (${out.status}):\n${out.stderr}`);
     }
     return out.stdout;
+}
+
+/** The local stack's ETL job, as its settings file has it. */
+export function localEtlJob(): Record<string, unknown> {
+    const jobs = localStackFile().config["pyspark-k8s:jobs"] as Record<
+        string,
+        Record<string, unknown>
+    >;
+    return jobs.etl;
 }
 
 /** The S3 keys the stack holds as secrets (secretEnv.etl). */

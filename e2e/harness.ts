@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as k8s from "@kubernetes/client-node";
+import * as yaml from "js-yaml";
 import { KubeClient, Resource, loadKubeConfig } from "../package/src/runner/kube";
 import { httpStatus } from "../package/src/lib/retry";
 
@@ -43,9 +44,16 @@ export class Project {
     readonly dir: string;
     /** Holds the project copy, its backend and its runs' temp files; removed by dispose(). */
     readonly root: string;
-    private readonly env: NodeJS.ProcessEnv;
+    protected readonly env: NodeJS.ProcessEnv;
 
-    constructor(readonly stack: string) {
+    /**
+     * @param stack the stack's name; its settings file is the checkout's, or `stackFile`.
+     * @param stackFile the whole settings file (`config:` and any `encryptionsalt:`) to write.
+     */
+    constructor(
+        readonly stack: string,
+        stackFile?: Record<string, unknown>,
+    ) {
         const root = fs.mkdtempSync(path.join(os.tmpdir(), "pyspark-k8s-e2e-"));
         this.root = root;
         this.dir = path.join(root, "project");
@@ -65,6 +73,8 @@ export class Project {
             fs.chmodSync(path.join(this.dir, file), fs.statSync(path.join(REPO, file)).mode);
         }
         fs.symlinkSync(path.join(REPO, "node_modules"), path.join(this.dir, "node_modules"));
+        if (stackFile)
+            fs.writeFileSync(path.join(this.dir, `Pulumi.${stack}.yaml`), yaml.dump(stackFile));
         // The toolchain's environment, plus the local image engine's.
         this.env = sourcedEnv("toolchain/env.sh", "local/images/env.sh");
         Object.assign(this.env, {
@@ -189,7 +199,7 @@ export interface RunningCli {
 }
 
 /** Every process descended from `pid` (Pulumi starts its plugins in process groups of their own). */
-function descendants(pid: number): number[] {
+export function descendants(pid: number): number[] {
     const children = new Map<number, number[]>();
     for (const entry of fs.readdirSync("/proc")) {
         if (!/^[0-9]+$/.test(entry)) continue;
@@ -335,4 +345,103 @@ export async function pollUntil<T>(
         value = await probe();
     }
     return value;
+}
+
+/** The local stack's settings file, as the checkout has it. */
+export function localStackFile(): { config: Record<string, unknown>; encryptionsalt?: string } {
+    return yaml.load(fs.readFileSync(path.join(REPO, "Pulumi.local.yaml"), "utf8")) as {
+        config: Record<string, unknown>;
+        encryptionsalt?: string;
+    };
+}
+
+/** The job image every case but the local stack's runs: built once per scenario (globalSetup.ts). */
+export function caseImage(): string {
+    const ref = process.env.PSK_E2E_IMAGE;
+    if (!ref)
+        throw new Error("PSK_E2E_IMAGE is not set: e2e/globalSetup.ts builds the cases' image");
+    return ref;
+}
+
+/** What a case's stack says about itself: its jobs and anything else, under pyspark-k8s:. */
+export interface CaseSettings {
+    readonly jobs: Record<string, Record<string, unknown>>;
+    /** Other top-level keys (cluster, rbac, resultJob, ...), merged over the case's defaults. */
+    readonly [key: string]: unknown;
+}
+
+/**
+ * One case of the scenario: a stack of its own in a namespace of its own, on the local
+ * cluster, with the case image. `up()`s and checks, then `destroy()` in afterAll, which
+ * also checks that nothing of the case is left.
+ */
+export class Case extends Project {
+    readonly namespace: string;
+    readonly kube: KubeClient;
+
+    /**
+     * @param name the case's name: its stack and its namespace (`e2e-<name>`).
+     * @param settings its jobs and settings; `withSecrets` copies the local stack's encrypted
+     *   secrets (secretEnv) and their salt.
+     */
+    constructor(name: string, settings: CaseSettings, withSecrets = false) {
+        const local = localStackFile();
+        const namespace = `e2e-${name}`;
+        const config: Record<string, unknown> = {
+            "pyspark-k8s:cluster": { kubeconfig: KUBECONFIG, context: "psk-local" },
+            "pyspark-k8s:namespace": namespace,
+            "pyspark-k8s:image": { mode: "existing", ref: caseImage(), sparkVersion: "3.5.7" },
+        };
+        for (const [key, value] of Object.entries(settings)) config[`pyspark-k8s:${key}`] = value;
+        if (withSecrets) config["pyspark-k8s:secretEnv"] = local.config["pyspark-k8s:secretEnv"];
+        super(name, {
+            config,
+            ...(withSecrets && local.encryptionsalt
+                ? { encryptionsalt: local.encryptionsalt }
+                : {}),
+        });
+        this.namespace = namespace;
+        this.kube = adminClient();
+        const init = this.pulumi("stack", "init");
+        if (init.code !== 0) throw new Error(`stack init ${name} failed:\n${init.output}`);
+    }
+
+    /** The stack output `jobRuns.<job>`. */
+    run(job: string): Record<string, unknown> {
+        return (this.outputs().jobRuns as Record<string, Record<string, unknown>>)[job];
+    }
+
+    /** Pods of the case's namespace, by label selector. */
+    pods(selector?: string): Promise<ObjectView[]> {
+        return list(this.kube, this.namespace, "pods", selector);
+    }
+
+    /** Destroys the stack; keeps the copy for inspection when that fails, else removes it. */
+    destroy(): CliRun {
+        const destroyed = this.pulumi("destroy", "--yes", "--skip-preview");
+        if (destroyed.code === 0) this.dispose();
+        else
+            process.stderr.write(
+                `[e2e] ${this.stack} not destroyed; kept at ${this.root}\n${destroyed.output}\n`,
+            );
+        return destroyed;
+    }
+}
+
+/** The digest reference of an image in the local registry (`127.0.0.1:5000/<repo>@sha256:...`). */
+export function registryImage(repository: string, tag: string): string {
+    const head = spawnSync(
+        "curl",
+        [
+            "-sfI",
+            "-H",
+            "Accept: application/vnd.docker.distribution.manifest.v2+json",
+            `http://127.0.0.1:5000/v2/${repository}/manifests/${tag}`,
+        ],
+        { encoding: "utf8" },
+    );
+    const digest = /^docker-content-digest:\s*(sha256:[a-f0-9]{64})/im.exec(head.stdout)?.[1];
+    if (head.status !== 0 || !digest)
+        throw new Error(`no image ${repository}:${tag} in the local registry`);
+    return `127.0.0.1:5000/${repository}@${digest}`;
 }
