@@ -2,25 +2,11 @@
  * What `npm run job` says after `pulumi up`: for each job, whether it ran in this update
  * or the stack kept the run it recorded earlier (an unchanged job does not run again).
  */
+import type { JobRecord } from "@pyspark-k8s/pulumi";
 import * as fs from "fs";
 
-/** One job's entry in the stack output `jobRuns`. */
-export interface RecordedRun {
-    readonly driverPod: string;
-    readonly exitCode: number;
-    readonly durationSeconds: number;
-    readonly executorsStarted: number;
-    readonly result: string;
-}
-
-/** A scheduled job's entry: the CronJob that runs it. */
-export interface RecordedSchedule {
-    readonly cronJob: string;
-    readonly schedule: string;
-}
-
 /** The stack output `jobRuns`: job name to its recorded run, or its schedule. */
-export type JobRuns = Readonly<Record<string, RecordedRun | RecordedSchedule>>;
+export type JobRuns = Readonly<Record<string, JobRecord>>;
 
 /**
  * One line per job in `after`: a job whose driver pod differs from the one recorded

@@ -1,6 +1,11 @@
-import { describeRuns, RecordedRun } from "../lib/runReport";
+import type { RunRecord } from "@pyspark-k8s/pulumi";
+import { describeRuns } from "../lib/runReport";
 
-const run = (driverPod: string, result = "Pi is roughly 3.14"): RecordedRun => ({
+const run = (driverPod: string, result = "Pi is roughly 3.14"): RunRecord => ({
+    submitter: "cluster",
+    runName: driverPod.replace(/-driver$/, ""),
+    namespace: "spark",
+    attempts: 1,
     driverPod,
     exitCode: 0,
     durationSeconds: 18.2,
