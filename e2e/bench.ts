@@ -42,6 +42,14 @@ function timed(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = REPO)
     return (Date.now() - started) / 1000;
 }
 
+/** Says what was just measured, as it happens (the whole bench takes minutes). */
+function report(what: string, seconds: number): number {
+    console.log(
+        `[bench ${new Date().toISOString().slice(11, 19)}] ${what}: ${seconds.toFixed(1)} s`,
+    );
+    return seconds;
+}
+
 function must(run: { code: number | null; output: string; seconds: number }): number {
     if (run.code !== 0) throw new Error(run.output);
     return run.seconds;
@@ -120,7 +128,7 @@ async function main(): Promise<void> {
     const plain: number[] = [];
     for (let i = 0; i < RUNS; i++) {
         project.set("jobs.pi.runId", `bench-${i}`);
-        viaPulumi.push(project.up().seconds);
+        viaPulumi.push(report(`run ${i + 1}: pulumi up running pi`, project.up().seconds));
         const tag = `plain${i}${Date.now().toString(36).slice(-4)}`;
         const args = sparkSubmitArgs(spec, { master, runName: `pi-${tag}`, podTemplateDir }).map(
             (a) =>
@@ -128,21 +136,33 @@ async function main(): Promise<void> {
                     ? "spark.kubernetes.submission.waitAppCompletion=true"
                     : a,
         );
-        plain.push(timed(["spark-submit", ...args], { ...toolchainEnv, KUBECONFIG }));
+        plain.push(
+            report(
+                `run ${i + 1}: plain spark-submit`,
+                timed(["spark-submit", ...args], { ...toolchainEnv, KUBECONFIG }),
+            ),
+        );
+        report(`run ${i + 1}: ratio (target <= 1.0 in every run)`, viaPulumi[i] / plain[i]);
         await removeRun(cleanupDeps, spec.namespace, `pyspark-k8s/run=pi-${tag}`);
     }
     rows.push(["pulumi up running the pi job (submitter cluster)", viaPulumi, ""]);
+    const perRun = viaPulumi.map((v, i) => v / plain[i]);
     rows.push([
         "plain spark-submit in cluster mode from this machine, same app and settings",
         plain,
-        `ratio of medians ${(median(viaPulumi) / median(plain)).toFixed(2)}, target <= 1.0`,
+        `ratio per run ${perRun.map((r) => r.toFixed(2)).join(", ")}; target <= 1.0 in every run: ${perRun.every((r) => r <= 1.0) ? "met" : "NOT met"}`,
     ]);
 
     const noopPreview: number[] = [];
     const noopUp: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-        noopPreview.push(must(project.pulumi("preview", "--expect-no-changes")));
-        noopUp.push(project.up().seconds);
+        noopPreview.push(
+            report(
+                `no-op preview ${i + 1}`,
+                must(project.pulumi("preview", "--expect-no-changes")),
+            ),
+        );
+        noopUp.push(report(`no-op up ${i + 1}`, project.up().seconds));
     }
     const empty = path.join(project.root, "empty-program");
     fs.mkdirSync(empty);
@@ -166,7 +186,12 @@ async function main(): Promise<void> {
     timed(["pulumi", "stack", "init", "empty", "--non-interactive"], emptyEnv, empty);
     const emptyPreview: number[] = [];
     for (let i = 0; i < RUNS; i++)
-        emptyPreview.push(timed(["pulumi", "preview", "--non-interactive"], emptyEnv, empty));
+        emptyPreview.push(
+            report(
+                `empty program preview ${i + 1}`,
+                timed(["pulumi", "preview", "--non-interactive"], emptyEnv, empty),
+            ),
+        );
     const ratio = (a: number[]) =>
         `${(median(a) / median(emptyPreview)).toFixed(2)}x the empty program, target <= 1.5`;
     rows.push(["no-op pulumi preview of the stack", noopPreview, ratio(noopPreview)]);
@@ -188,8 +213,10 @@ async function main(): Promise<void> {
     const small = withJobs(1);
     const large = withJobs(20);
     for (let i = 0; i < RUNS; i++) {
-        one.push(must(small.pulumi("preview")));
-        twenty.push(must(large.pulumi("preview")));
+        one.push(report(`preview of a new 1-job stack ${i + 1}`, must(small.pulumi("preview"))));
+        twenty.push(
+            report(`preview of a new 20-job stack ${i + 1}`, must(large.pulumi("preview"))),
+        );
     }
     small.dispose();
     large.dispose();
@@ -205,11 +232,20 @@ async function main(): Promise<void> {
     const imagesWarm: number[] = [];
     for (let i = 0; i < RUNS; i++) {
         timed(["bash", "local/cluster/cluster.sh", "down", "--purge"]);
-        clusterPurged.push(timed(["bash", "local/cluster/cluster.sh", "up"]));
+        clusterPurged.push(
+            report(
+                `cluster up, purged ${i + 1}`,
+                timed(["bash", "local/cluster/cluster.sh", "up"]),
+            ),
+        );
         timed(["bash", "local/cluster/cluster.sh", "down"]);
-        clusterWarm.push(timed(["bash", "local/cluster/cluster.sh", "up"]));
+        clusterWarm.push(
+            report(`cluster up, warm ${i + 1}`, timed(["bash", "local/cluster/cluster.sh", "up"])),
+        );
         timed(["bash", "local/images/images.sh", "down"]);
-        imagesWarm.push(timed(["bash", "local/images/images.sh", "up"]));
+        imagesWarm.push(
+            report(`image services up ${i + 1}`, timed(["bash", "local/images/images.sh", "up"])),
+        );
     }
     rows.push(["cluster up, state purged (binaries cached)", clusterPurged, ""]);
     rows.push(["cluster up, state kept", clusterWarm, ""]);
@@ -224,7 +260,7 @@ async function main(): Promise<void> {
         );
     }
     console.log(
-        `\n${RUNS} runs each, alternating where compared; 2 cores, 24 GiB; Kubernetes 1.34.4, Spark 3.5.7 image, Pulumi ${process.env.PULUMI_VERSION ?? "3.259.0"}.`,
+        `\n${RUNS} runs each, alternating where compared; 2 cores, 24 GiB; Kubernetes 1.34.4, Spark 3.5.7 image, Pulumi ${process.env.PULUMI_VERSION ?? "(unknown)"}.`,
     );
     console.log(
         "Cold builds (toolchain, cluster binaries, base image from nothing) are timed by their own scripts on a fresh machine; see the README.",
