@@ -39,7 +39,7 @@ if [ -n "${BUILD_CA_CERTS:-}" ]; then
     store="$work/truststore.p12"
     jre_cacerts="${JAVA_HOME:-/nonexistent}/lib/security/cacerts"
     if [ -s "$jre_cacerts" ]; then
-        "$keytool" -importkeystore -srckeystore "$jre_cacerts" -srcstorepass changeit \
+        "$keytool" -J-XX:-UsePerfData -importkeystore -srckeystore "$jre_cacerts" -srcstorepass changeit \
             -destkeystore "$store" -deststoretype PKCS12 -deststorepass changeit -noprompt > /dev/null 2>&1
     fi
     printf '%s\n' "$BUILD_CA_CERTS" | awk -v dir="$work" '
@@ -48,14 +48,14 @@ if [ -n "${BUILD_CA_CERTS:-}" ]; then
         /-----END CERTIFICATE-----/ { close(file); file = "" }'
     for pem in "$work"/extra-ca-*.pem; do
         [ -e "$pem" ] || continue
-        "$keytool" -importcert -noprompt -alias "$(basename "$pem" .pem)" -file "$pem" \
+        "$keytool" -J-XX:-UsePerfData -importcert -noprompt -alias "$(basename "$pem" .pem)" -file "$pem" \
             -keystore "$store" -storetype PKCS12 -storepass changeit > /dev/null
     done
     trust="-Djavax.net.ssl.trustStore=$store -Djavax.net.ssl.trustStorePassword=changeit -Djavax.net.ssl.trustStoreType=PKCS12"
 fi
 
 # shellcheck disable=SC2086 # $trust is a list of JVM options
-"$java" $trust -Divy.checksums=sha1,md5 -cp "$ivy_jar" org.apache.ivy.Main \
+"$java" -XX:-UsePerfData $trust -Divy.checksums=sha1,md5 -cp "$ivy_jar" org.apache.ivy.Main \
     -ivy "$work/ivy.xml" -cache "$work/cache" -confs default \
     -retrieve "$work/jars/[artifact]-[revision](-[classifier]).[ext]" >&2
 

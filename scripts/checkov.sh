@@ -10,18 +10,14 @@
 set -euo pipefail
 # DIR stays relative to the caller's directory: no cd.
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-# shellcheck source=scripts/lib.sh
-. "$ROOT/scripts/lib.sh"
+LOG_TAG=checkov
+# shellcheck source=scripts/common.sh
+. "$ROOT/scripts/common.sh"
 
 CHECKOV_VERSION=3.3.30
 REQUIREMENTS="$ROOT/scripts/checkov-requirements.txt"
 SKIPS="$ROOT/scripts/checkov-skips.txt"
 VENV="${PSK_CACHE:-$HOME/.cache/pyspark-k8s}/checkov-$CHECKOV_VERSION"
-
-die() {
-    echo "checkov.sh: $*" >&2
-    exit 2
-}
 
 # The stamp says which requirements the venv was installed from; a venv without it (an
 # install that broke off) or from other requirements is rebuilt.

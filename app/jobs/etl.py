@@ -12,8 +12,10 @@ with Parquet holding one row per region: region (string), orders (long: count), 
 (long: sum of quantity), revenue (decimal(18,2): sum of quantity * unit_price, exact,
 rounded half up to 2 places).
 
-The job then reads OUTPUT back and prints one result line, which the SparkJob's
-resultPattern picks from the driver log; its format is stable:
+The job then reads OUTPUT back, prints it as a table (per region: orders, units, revenue;
+formatted with tabulate, the apps' one pinned dependency of their own, app/requirements.txt)
+and then one result line, which the SparkJob's resultPattern picks from the driver log; its
+format is stable:
 
     ETL rows_in=<N> rows_rejected=<R> regions=<M> rows_out=<K> revenue=<T>
 
@@ -34,6 +36,7 @@ from functools import reduce
 from operator import and_
 
 from pyspark.errors import AnalysisException
+from tabulate import tabulate
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import DecimalType, IntegerType, StringType, StructField, StructType
@@ -127,6 +130,16 @@ def run_etl(spark, input_path, output_path):
     }
 
 
+def region_table(rows):
+    """The per-region totals (rows of region, orders, units, revenue) as a text table."""
+    return tabulate(
+        [(r["region"], r["orders"], r["units"], f"{Decimal(r['revenue']):.2f}") for r in rows],
+        headers=("region", "orders", "units", "revenue"),
+        colalign=("left", "right", "right", "right"),
+        disable_numparse=True,  # keep "20.00" as written (tabulate would print 20)
+    )
+
+
 def result_line(stats):
     """The line the deployer matches (RESULT_PATTERN)."""
     return (
@@ -139,7 +152,9 @@ def main(argv):
     input_path, output_path = parse_args(argv)
     spark = SparkSession.builder.appName("etl").getOrCreate()
     try:
-        print(result_line(run_etl(spark, input_path, output_path)), flush=True)
+        stats = run_etl(spark, input_path, output_path)
+        print(region_table(spark.read.parquet(output_path).orderBy("region").collect()), flush=True)
+        print(result_line(stats), flush=True)
     finally:
         spark.stop()
 

@@ -104,6 +104,19 @@ def test_result_line_format():
     assert re.fullmatch(etl.RESULT_PATTERN, line).groups() == ("5003", "3", "5", "5", "7.50")
 
 
+def test_region_table_lists_every_region_with_two_decimals():
+    rows = [
+        {"region": "east", "orders": 1, "units": 10, "revenue": Decimal("20")},
+        {"region": "north", "orders": 2, "units": 3, "revenue": Decimal("21.25")},
+    ]
+    lines = etl.region_table(rows).splitlines()
+    assert lines[0].split() == ["region", "orders", "units", "revenue"]
+    assert set(lines[1]) <= {"-", " "}
+    assert [line.split() for line in lines[2:]] == [["east", "1", "10", "20.00"], ["north", "2", "3", "21.25"]]
+    # the result line is still the only line the SparkJob's resultPattern matches
+    assert not any(re.match(etl.RESULT_PATTERN, line) for line in lines)
+
+
 def test_generated_data_gives_the_expected_totals(spark, tmp_path):
     csv_text, expected = etl_data.make_sales_csv(rows=2000, seed=3, bad_rows=5)
     out = str(tmp_path / "by_region")
@@ -149,6 +162,12 @@ def test_spark_submit_prints_the_result_line(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     lines = [line for line in out.stdout.splitlines() if re.match(etl.RESULT_PATTERN, line)]
     assert lines == [expected["result_line"]]
+    # the per-region table (tabulate) comes before it: a header line, then one line per region
+    stdout = out.stdout.splitlines()
+    header = next(i for i, line in enumerate(stdout) if line.split() == ["region", "orders", "units", "revenue"])
+    table = [line.split() for line in stdout[header + 2 : header + 2 + len(expected["by_region"])]]
+    assert [row[0] for row in table] == sorted(expected["by_region"])
+    assert all(re.fullmatch(r"\d+\.\d{2}", row[3]) for row in table)
 
 
 def test_spark_submit_fails_on_bad_arguments():

@@ -21,8 +21,6 @@ set -euo pipefail
 . "$CLUSTER_DIR/lib/config.sh"
 # shellcheck source=lib/deps.sh
 . "$CLUSTER_DIR/lib/deps.sh"
-# shellcheck source=../lib/process.sh
-. "$CLUSTER_DIR/../lib/process.sh"
 
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy coredns)
 
@@ -30,6 +28,7 @@ COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler container
 
 # Components run through local/lib/process.sh: component NAME is the executable NAME
 # ($BIN_DIR/NAME, containerd Debian's), pidfile $RUN_DIR/NAME.pid, log $LOG_DIR/NAME.log.
+# shellcheck disable=SC2034 # read by proc_wait_for (local/lib/process.sh)
 PROC_POLL_INTERVAL=1 # health checks run curl or kubectl: once a second is enough
 
 # component_pid NAME: prints the PID of a running component; fails if it is not running.
@@ -175,12 +174,15 @@ _iptables_clean() {
             save="$("$ipt-save" -t "$t" 2> /dev/null)" || continue
             chains="$(_our_chains "$ipt" "$t")"
             [ -n "$chains" ] || continue
-            # jumps into our chains from chains that are not ours (built-in or foreign)
+            # jumps into our chains from chains that are not ours (built-in or foreign): each
+            # rule is deleted by handing its saved text, as -D, back to iptables-restore
+            # (--noflush), which parses the quoting itself: no shell evaluation of it.
             pattern="$(paste -sd'|' <<< "${chains//./\\.}")"
             while read -r line; do
                 [ -n "$line" ] || continue
                 grep -qE "^-A ($pattern) " <<< "$line" && continue
-                eval "$ipt -w -t $t -D ${line#-A }" 2> /dev/null || true
+                printf '*%s\n-D %s\nCOMMIT\n' "$t" "${line#-A }" | "$ipt-restore" -w --noflush 2> /dev/null \
+                    || log "warning: could not delete the $ipt $t rule '$line'"
             done < <(grep -E "^-A [^ ]+ .*-j ($pattern)( |\$)" <<< "$save" || true)
             while read -r chain; do
                 [ -z "$chain" ] || "$ipt" -w -t "$t" -F "$chain" 2> /dev/null || true
@@ -245,7 +247,7 @@ leftovers() {
 
 _check_host() {
     local t
-    for t in containerd containerd-shim-runc-v2 runc iptables iptables-save conntrack openssl curl busybox ip ctr; do
+    for t in containerd containerd-shim-runc-v2 runc iptables iptables-save iptables-restore conntrack openssl curl busybox ip ctr; do
         command -v "$t" > /dev/null || die "$t not found: apt-get install -y containerd runc containernetworking-plugins iptables conntrack openssl curl busybox-static iproute2"
     done
     for t in bridge host-local loopback portmap; do

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Process helpers shared by the local scripts (images, cluster, object store). Sourced,
 # not executed. Every process is stopped by the PID recorded when it was started, checked
-# against its executable, never by name. The caller defines `log MESSAGE` and `die MESSAGE`.
+# against its executable, never by name. Needs `log` and `die` (scripts/common.sh).
 
 # proc_alive PID: true while PID exists and is not a zombie (PID 1 here may reap late).
 proc_alive() {
@@ -76,15 +76,22 @@ proc_stop_pid() {
 }
 
 # proc_wait_for DESCRIPTION TIMEOUT LOGFILE CMD...: polls CMD every PROC_POLL_INTERVAL
-# seconds (default 0.2) until it succeeds; after TIMEOUT seconds shows the log's tail and dies.
+# seconds (default 0.2) until it succeeds, saying every 30 s that it still waits; after
+# TIMEOUT seconds shows the log's tail and dies.
 proc_wait_for() {
-    local what=$1 timeout=$2 logfile=$3 start
+    local what=$1 timeout=$2 logfile=$3 start now last
     shift 3
     start=$(date +%s)
+    last=$start
     until "$@" > /dev/null 2>&1; do
-        if (($(date +%s) - start >= timeout)); then
+        now=$(date +%s)
+        if ((now - start >= timeout)); then
             tail -n 20 "$logfile" >&2 || true
             die "$what did not become ready within ${timeout}s (log: $logfile)"
+        fi
+        if ((now - last >= 30)); then
+            last=$now
+            log "  ... still waiting for $what: $((now - start))s of at most ${timeout}s (log $logfile)"
         fi
         sleep "${PROC_POLL_INTERVAL:-0.2}"
     done

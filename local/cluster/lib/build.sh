@@ -1,117 +1,89 @@
 # shellcheck shell=bash disable=SC2034
-# Builds the cluster binaries from the Go module proxy into "$CACHE_DIR/bin-<stamp>".
-# Sourced by cluster.sh (needs lib/common.sh).
+# Builds the cluster binaries into "$CACHE_DIR/bin-<stamp>" (sourced by cluster.sh; needs
+# lib/common.sh and local/lib/progress.sh):
+#   kube   one executable for etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
+#          kubelet, kube-proxy, kubectl and CoreDNS (src/kube: its go.mod and go.sum pin
+#          every module; update-module.sh rewrites them from versions.env), with a hard
+#          link per program, so each process still runs under its own name;
+#   pause  the pod sandbox's process (src/pause), on its own: it goes into the pause image.
 
-K8S_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
+KUBE_PROGRAMS=(etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl coredns)
 
-# _gen_k8s_module DIR: wrapper module requiring k8s.io/kubernetes with one replace per staging module.
-_gen_k8s_module() {
-    local dir="$1" gomod
-    mkdir -p "$dir"
-    go mod download -json "k8s.io/kubernetes@$K8S_VERSION" > "$dir/.dl.json" \
-        || die "go mod download k8s.io/kubernetes@$K8S_VERSION failed (is the Go module proxy reachable? see GOPROXY=$(go env GOPROXY))"
-    gomod="$(sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p' "$dir/.dl.json")"
-    [ -f "$gomod" ] || die "could not locate go.mod of k8s.io/kubernetes@$K8S_VERSION"
-    {
-        echo "module psk.local/cluster/k8sbuild"
-        echo
-        echo "go 1.24.0"
-        echo
-        echo "require k8s.io/kubernetes $K8S_VERSION"
-        echo
-        echo "replace ("
-        # one replace per staging module (those k8s.io/kubernetes maps to ./staging/src/...)
-        sed -n 's#^[[:space:]]*\(k8s\.io/[A-Za-z0-9._-]*\) => \./staging/src/.*$#\t\1 => \1 '"$K8S_STAGING_VERSION"'#p' "$gomod"
-        echo ")"
-    } > "$dir/go.mod"
-    grep -q "k8s.io/client-go => k8s.io/client-go $K8S_STAGING_VERSION" "$dir/go.mod" \
-        || die "generating staging replace lines from k8s.io/kubernetes@$K8S_VERSION go.mod failed"
-    {
-        echo "//go:build tools"
-        echo
-        echo "// Package tools pins the Kubernetes commands built by local/cluster."
-        echo "package tools"
-        echo
-        echo "import ("
-        local b
-        for b in "${K8S_BINARIES[@]}"; do echo "	_ \"k8s.io/kubernetes/cmd/$b\""; done
-        echo ")"
-    } > "$dir/tools.go"
+# Rough figures for a cold build on 2 cores (README.md, "Measured"), for the progress lines.
+EXPECT_KUBE_DOWNLOAD=25
+EXPECT_KUBE_BUILD=420
+
+# _check_module_pins: src/kube/go.mod must require the versions.env pins.
+_check_module_pins() {
+    local gomod="$CLUSTER_DIR/src/kube/go.mod" want
+    for want in "k8s.io/kubernetes $K8S_VERSION" "go.etcd.io/etcd/server/v3 $ETCD_VERSION" \
+        "github.com/coredns/coredns $COREDNS_VERSION" "k8s.io/client-go => k8s.io/client-go $K8S_STAGING_VERSION"; do
+        grep -qF "$want" "$gomod" \
+            || die "src/kube/go.mod does not pin '$want' (versions.env): run local/cluster/src/kube/update-module.sh"
+    done
 }
 
-_gen_simple_module() { # DIR MODULE_PATH VERSION IMPORT_PKG GO_LINE
-    local dir="$1"
-    mkdir -p "$dir"
-    printf 'module psk.local/cluster/%s\n\ngo %s\n\nrequire %s %s\n' "$(basename "$dir")" "$5" "$2" "$3" > "$dir/go.mod"
-    printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$4" > "$dir/tools.go"
+# _go_env: the settings of every build here (the Go caches stay the caller's).
+_go_env() {
+    export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:--buildvcs=false}"
 }
 
-_go_build() { # DIR OUT(file, or directory ending in /) LDFLAGS PKG...
-    local dir="$1" out="$2" ldflags="$3"
-    shift 3
-    (
-        cd "$dir" || exit 1
-        export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:--buildvcs=false}"
-        go mod tidy > "$dir/tidy.log" 2>&1 || {
-            cat "$dir/tidy.log" >&2
-            exit 1
-        }
-        go build -trimpath -ldflags "-s -w $ldflags" -o "$out" "$@"
-    )
+# _compiled_count: progress detail of the main build (go build -v prints each package it compiles).
+_compiled_count() {
+    printf '%s packages compiled (a cold build compiles about %s)' \
+        "$(grep -cv -e '^====' -e '^go: ' "$KUBE_BUILD_LOG" 2> /dev/null || echo 0)" 2900
 }
 
 build_all() {
     command -v go > /dev/null || die "go toolchain not found (need Go >= $GO_MIN_VERSION)"
-    local stamp bin work t0 ver
+    local stamp bin t0 major minor ver p kv cv ldflags pause_pid
     stamp="$(build_stamp)"
     bin="$CACHE_DIR/bin-$stamp"
     if [ -f "$bin/.complete" ]; then
         BIN_DIR="$bin"
         return 0
     fi
+    _check_module_pins
+    _go_env
     t0=$(date +%s)
-    work="$CACHE_DIR/build"
-    mkdir -p "$bin" "$work"
-    log "building binaries into $bin (cold build: many minutes on 2 cores)"
+    mkdir -p "$bin" "$LOG_DIR"
+    KUBE_BUILD_LOG="$LOG_DIR/build-kube.log"
+    log "building the cluster binaries into $bin"
 
-    local kv="k8s.io/component-base/version" cv="k8s.io/client-go/pkg/version"
-    local major minor
     ver="${K8S_VERSION#v}"
     major="${ver%%.*}"
     minor="${ver#*.}"
     minor="${minor%%.*}"
-    local k8s_ld="-X $kv.gitVersion=$K8S_VERSION -X $kv.gitMajor=$major -X $kv.gitMinor=$minor -X $kv.gitTreeState=clean"
-    k8s_ld="$k8s_ld -X $cv.gitVersion=$K8S_VERSION -X $cv.gitMajor=$major -X $cv.gitMinor=$minor -X $cv.gitTreeState=clean"
+    kv="k8s.io/component-base/version"
+    cv="k8s.io/client-go/pkg/version"
+    ldflags="-s -w"
+    for p in "$kv" "$cv"; do
+        ldflags="$ldflags -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=$major -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+    done
+    ldflags="$ldflags -X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION"
 
-    if [ ! -x "$bin/etcd" ]; then
-        log "building etcd $ETCD_VERSION"
-        _gen_simple_module "$work/etcd" go.etcd.io/etcd/server/v3 "$ETCD_VERSION" go.etcd.io/etcd/server/v3 1.26.0
-        _go_build "$work/etcd" "$bin/etcd" "" go.etcd.io/etcd/server/v3 || die "building etcd $ETCD_VERSION failed"
-    fi
-    if [ ! -x "$bin/coredns" ]; then
-        log "building coredns $COREDNS_VERSION (plugin subset)"
-        _gen_simple_module "$work/coredns" github.com/coredns/coredns "$COREDNS_VERSION" github.com/coredns/coredns/coremain 1.24.0
-        cp "$CLUSTER_DIR/src/coredns/main.go" "$work/coredns/main.go"
-        _go_build "$work/coredns" "$bin/coredns" "-X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION" . \
-            || die "building coredns $COREDNS_VERSION failed"
-    fi
-    if [ ! -x "$bin/pause" ]; then
-        log "building pause"
-        mkdir -p "$work/pause"
-        printf 'module psk.local/cluster/pause\n\ngo 1.24.0\n' > "$work/pause/go.mod"
-        cp "$CLUSTER_DIR/src/pause/main.go" "$work/pause/main.go"
-        _go_build "$work/pause" "$bin/pause" "" . || die "building pause failed"
-    fi
-    local missing=0 b
-    for b in "${K8S_BINARIES[@]}"; do [ -x "$bin/$b" ] || missing=1; done
-    if [ "$missing" = 1 ]; then
-        log "building Kubernetes $K8S_VERSION: ${K8S_BINARIES[*]}"
-        _gen_k8s_module "$work/k8s"
-        local pkgs=()
-        for b in "${K8S_BINARIES[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
-        _go_build "$work/k8s" "$bin/" "$k8s_ld" "${pkgs[@]}" || die "building Kubernetes $K8S_VERSION failed"
-    fi
+    # pause compiles while the modules download (one is CPU, the other network).
+    env -C "$CLUSTER_DIR/src/pause" go build -trimpath -gcflags=all=-dwarf=false -ldflags "-s -w" -o "$bin/pause.tmp" . \
+        > "$LOG_DIR/build-pause.log" 2>&1 &
+    pause_pid=$!
+    progress_run "downloading the Go modules of Kubernetes $K8S_VERSION, etcd $ETCD_VERSION, CoreDNS $COREDNS_VERSION" \
+        "$EXPECT_KUBE_DOWNLOAD" "$LOG_DIR/build-kube-download.log" env -C "$CLUSTER_DIR/src/kube" go mod download -x
+    wait "$pause_pid" || {
+        cat "$LOG_DIR/build-pause.log" >&2
+        die "building pause failed (log: $LOG_DIR/build-pause.log)"
+    }
+    mv "$bin/pause.tmp" "$bin/pause"
+
+    : > "$KUBE_BUILD_LOG"
+    PROGRESS_DETAIL=_compiled_count progress_run "compiling kube (${KUBE_PROGRAMS[*]})" \
+        "$EXPECT_KUBE_BUILD" "$KUBE_BUILD_LOG" \
+        env -C "$CLUSTER_DIR/src/kube" go build -v -trimpath -gcflags=all=-dwarf=false -ldflags "$ldflags" -o "$bin/kube.tmp" .
+    mv "$bin/kube.tmp" "$bin/kube"
+    for p in "${KUBE_PROGRAMS[@]}"; do
+        rm -f "$bin/$p"
+        ln "$bin/kube" "$bin/$p"
+    done
     touch "$bin/.complete"
-    log "build done in $(($(date +%s) - t0))s: $(du -sh "$bin" | cut -f1)"
+    log "cluster binaries built in $(duration $(($(date +%s) - t0))): $(du -sh "$bin" | cut -f1)"
     BIN_DIR="$bin"
 }

@@ -17,21 +17,25 @@ CTRD_DIR="$STATE_DIR/containerd"
 CTRD_SOCK="$CTRD_DIR/containerd.sock"
 KUBECONFIG_ADMIN="$STATE_DIR/kubeconfig"
 
-log() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() {
-    printf '[cluster] ERROR: %s\n' "$*" >&2
-    exit 1
-}
+LOG_TAG=cluster
+# shellcheck source=../../../scripts/common.sh
+. "$CLUSTER_DIR/../../scripts/common.sh"
+# shellcheck source=../../lib/process.sh
+. "$CLUSTER_DIR/../lib/process.sh"
+# shellcheck source=../../lib/progress.sh
+. "$CLUSTER_DIR/../lib/progress.sh"
 
 need_root() {
     [ "$(id -u)" = 0 ] || die "must run as root (it manages containerd, kubelet, iptables, mounts)"
 }
 
-# Binary directory for the current pins (stamp keyed by the Go module pins, own sources, Go version).
+# Binary directory for the current pins: the stamp covers the Go modules (go.mod, go.sum),
+# the sources, the build script (flags) and the Go version.
 build_stamp() {
     {
         echo "k8s=$K8S_VERSION staging=$K8S_STAGING_VERSION etcd=$ETCD_VERSION coredns=$COREDNS_VERSION"
-        cat "$CLUSTER_DIR/src/pause/main.go" "$CLUSTER_DIR/src/coredns/main.go"
+        cat "$CLUSTER_DIR"/src/kube/{go.mod,go.sum,main.go} "$CLUSTER_DIR"/src/pause/{go.mod,main.go} \
+            "$CLUSTER_DIR/lib/build.sh"
         go env GOVERSION 2> /dev/null || echo nogo
     } | sha256sum | cut -c1-16
 }
