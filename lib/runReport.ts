@@ -13,18 +13,25 @@ export type JobRuns = Readonly<Record<string, JobRecord>>;
  * `before` the update ran in it; the others kept their earlier run.
  */
 export function describeRuns(before: JobRuns, after: JobRuns): string[] {
-    return Object.entries(after).map(([job, run]) => {
+    return Object.entries(after).flatMap(([job, run]) => {
         if ("cronJob" in run) {
-            return `${job}: scheduled (${run.schedule}), runs outside pulumi up as CronJob ${run.cronJob}`;
+            return [
+                `${job}: scheduled (${run.schedule}), runs outside pulumi up as CronJob ${run.cronJob}`,
+            ];
         }
         const earlier = before[job];
         const ranNow =
             earlier === undefined ||
             !("driverPod" in earlier) ||
             earlier.driverPod !== run.driverPod;
-        return ranNow
-            ? `${job}: ran in this update (driver pod ${run.driverPod}, ${run.executorsStarted} executors, ${run.durationSeconds} s): ${run.result}`
-            : `${job}: not run in this update, its inputs are unchanged; recorded run (driver pod ${run.driverPod}): ${run.result}`;
+        return [
+            ranNow
+                ? `${job}: ran in this update (driver pod ${run.driverPod}, ${run.executorsStarted} executors, ${run.durationSeconds} s): ${run.result}`
+                : `${job}: not run in this update, its inputs are unchanged; recorded run (driver pod ${run.driverPod}): ${run.result}`,
+            // Where to look at the run: its History Server page and its kept logs.
+            ...(run.historyUrl ? [`  history: ${run.historyUrl} (application ${run.appId})`] : []),
+            ...(run.logs ? [`  logs:    ${run.logs} (npm run job -- logs ${job})`] : []),
+        ];
     });
 }
 

@@ -13,6 +13,7 @@ import {
     jobNameSchema,
     jobSettingsCrossProblems,
     jobSettingsSchema,
+    observabilityConfProblems,
     parseK8sQuantity,
     schemaProblems,
     sparkRbacProblems,
@@ -20,7 +21,13 @@ import {
 import type { JobImageSettings, SparkRbacSettings } from "@pyspark-k8s/pulumi";
 import { z } from "zod";
 import { ConfigError, ConfigProblem, keyOf } from "./configProblems";
-import { CONFIG_NAMESPACE, SECRET_KEYS, capacitySchema, stackSchema } from "./stackSchema";
+import {
+    CONFIG_NAMESPACE,
+    ObservabilitySettings,
+    SECRET_KEYS,
+    capacitySchema,
+    stackSchema,
+} from "./stackSchema";
 
 /** The validated configuration: each component's arguments, and the stack's own settings. */
 export interface StackConfig {
@@ -30,6 +37,10 @@ export interface StackConfig {
     /** The jobs, in the stack's order. */
     readonly jobs: readonly StackJob[];
     readonly resultJob?: string;
+    /** Event logs, History Server, kept pod logs, metrics; none when unset. */
+    readonly observability?: ObservabilitySettings;
+    /** The store's keys (a secret), if the stack gives keys rather than cloud identity. */
+    readonly storeKeys?: z.output<typeof stackSchema>["storeKeys"];
 }
 
 /** One job of the stack: its name, its settings with defaults filled in, its secrets. */
@@ -221,10 +232,29 @@ function sparkVersionProblems(
         }));
 }
 
+/** A job's `conf` may not set what the stack's observability settings make the program set. */
+function observabilityJobProblems(
+    observability: ObservabilitySettings | undefined,
+    jobs: Readonly<Record<string, JobSettings>>,
+): ConfigProblem[] {
+    if (observability === undefined) return [];
+    const eventLog = observability.eventLog && {
+        ...observability.eventLog,
+        store: observability.store,
+    };
+    return Object.entries(jobs).flatMap(([name, job]) =>
+        observabilityConfProblems(job.conf, eventLog, observability.metrics).map((p) => ({
+            key: keyOf(["jobs", name, "conf", p.key]),
+            message: `${p.message} (observability)`,
+        })),
+    );
+}
+
 /** How to set each must-be-secret key as a secret. */
 const SET_AS_SECRET: Record<string, string> = {
     registryPassword: `pulumi config set --secret ${CONFIG_NAMESPACE}:registryPassword <password>`,
     secretEnv: `pulumi config set --secret --path '${CONFIG_NAMESPACE}:secretEnv.<job>.<VAR>' <value>`,
+    storeKeys: `pulumi config set --secret --path '${CONFIG_NAMESPACE}:storeKeys.accessKeyId' <key id> (and storeKeys.secretAccessKey)`,
 };
 
 /** Keys that must be secrets but are plain text in the stack's file. */
@@ -304,6 +334,7 @@ export function validateStackConfig(
         ),
     );
     problems.push(...sparkVersionProblems(image?.valid, checkedJobs.valid));
+    problems.push(...observabilityJobProblems(stack?.observability, checkedJobs.valid));
     if (problems.length > 0 || !stack || !rbac.valid || !image?.valid)
         throw new ConfigError(dedupe(problems), stackName);
     return {
@@ -316,6 +347,8 @@ export function validateStackConfig(
             ...(has(stack.secretEnv, name) ? { secretEnv: stack.secretEnv[name] } : {}),
         })),
         ...(stack.resultJob !== undefined ? { resultJob: stack.resultJob } : {}),
+        ...(stack.observability !== undefined ? { observability: stack.observability } : {}),
+        ...(stack.storeKeys !== undefined ? { storeKeys: stack.storeKeys } : {}),
     };
 }
 

@@ -11,6 +11,7 @@ const run = (driverPod: string, result = "Pi is roughly 3.14"): RunRecord => ({
     durationSeconds: 18.2,
     executorsStarted: 2,
     result,
+    appId: "",
 });
 
 describe("describeRuns", () => {
@@ -51,6 +52,21 @@ describe("describeRuns", () => {
         expect(lines).toEqual([
             "pi: ran in this update (driver pod pi-b-driver, 2 executors, 18.2 s): Pi is roughly 3.14",
             "wc: not run in this update, its inputs are unchanged; recorded run (driver pod wc-a-driver): words: 3",
+        ]);
+    });
+});
+
+describe("describeRuns, with the stack's observability", () => {
+    it("says where a run's History Server page and its kept logs are, and how to print them", () => {
+        const observed: RunRecord = {
+            ...run("pi-b-x1"),
+            appId: "spark-0123",
+            historyUrl: "http://10.96.0.9:18080/history/spark-0123/jobs/",
+            logs: "s3://psk-history/logs/spark/pi-b/",
+        };
+        expect(describeRuns({}, { pi: observed }).slice(1)).toEqual([
+            "  history: http://10.96.0.9:18080/history/spark-0123/jobs/ (application spark-0123)",
+            "  logs:    s3://psk-history/logs/spark/pi-b/ (npm run job -- logs pi)",
         ]);
     });
 });

@@ -9,7 +9,13 @@ const { generateSchema } = require("@pulumi/pulumi/provider/experimental/schema"
 
 const NAME = "pyspark-k8s";
 /** Each component and the module of its type token. */
-const MODULES = { SparkJob: "job", SparkRbac: "rbac", JobImage: "image" };
+const MODULES = {
+    SparkJob: "job",
+    SparkRbac: "rbac",
+    JobImage: "image",
+    SparkHistoryServer: "history",
+    SparkLogKeeper: "logs",
+};
 
 function packageSchema(dir) {
     const packageJSON = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));

@@ -5,6 +5,8 @@
  * - {@link JobImage}: the job image, built and pushed (or an existing one), pinned by digest.
  * - {@link SparkRbac}: the driver's ServiceAccount, ClusterRole and binding (and namespace).
  * - {@link SparkJob}: one job, run as a Kubernetes Job (or CronJob) and followed to its end.
+ * - {@link SparkHistoryServer}: the Spark History Server over the jobs' event logs.
+ * - {@link SparkLogKeeper}: keeps every pod log of a namespace's runs in an S3 store.
  *
  * The validation every component runs on its arguments is exported too, so that a
  * program can check a whole configuration before it constructs anything.
@@ -16,6 +18,11 @@ export type { SparkRbacArgs } from "./components/sparkRbac";
 export { SparkJob, jobRecord } from "./components/sparkJob";
 export type { JobRecord, RunRecord, ScheduleRecord } from "./components/sparkJob";
 export * from "./components/sparkJobArgs";
+export { SparkHistoryServer } from "./components/sparkHistoryServer";
+export type { SparkHistoryServerArgs } from "./components/sparkHistoryServer";
+export { SparkLogKeeper } from "./components/sparkLogKeeper";
+export { stackPodSelector } from "./lib/logKeeper";
+export type { SparkLogKeeperArgs } from "./components/sparkLogKeeper";
 export type { RunOutcome } from "./runner/protocol";
 export {
     DEFAULT_BASE_IMAGE,
@@ -27,8 +34,27 @@ export {
     sparkJobProblems,
     sparkRbacArgsSchema,
     sparkRbacProblems,
+    credentialsSchema,
+    sparkHistoryServerArgsSchema,
+    sparkHistoryServerProblems,
+    sparkLogKeeperArgsSchema,
+    sparkLogKeeperProblems,
 } from "./lib/componentArgs";
-export type { JobImageSettings, SparkJobSettings, SparkRbacSettings } from "./lib/componentArgs";
+export type {
+    JobImageSettings,
+    SparkHistoryServerSettings,
+    SparkJobSettings,
+    SparkLogKeeperSettings,
+    SparkRbacSettings,
+} from "./lib/componentArgs";
+export {
+    eventLogDirSchema,
+    eventLogSchema,
+    logStoreDirSchema,
+    metricsSchema,
+    objectStoreSchema,
+    observabilityConfProblems,
+} from "./lib/observability";
 export { jobSettingsCrossProblems } from "./lib/jobChecks";
 export type { JobSettings } from "./lib/jobSettings";
 export {

@@ -180,6 +180,8 @@ describe("attachRun", () => {
             result: "Pi is roughly 3.14159",
             executorsStarted: 2,
             attempts: 1,
+            // Neither the log nor the last look's pods name the application.
+            appId: "",
         });
         expect(lines.join("\n")).toMatch(/attempt 1, driver pod pi-0a1b2c3d-x1: ContainerCreating/);
         expect(lines.join("\n")).toMatch(/attempt 1, driver pod pi-0a1b2c3d-x1: running/);

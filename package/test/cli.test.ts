@@ -53,6 +53,7 @@ describe("the runner, through its protocol", () => {
             result: "Pi is roughly 3.14159",
             executorsStarted: 0,
             attempts: 1,
+            appId: "",
         });
         expect(progress[0]).toBe(`[jobrun] job pi: following run spark/${RUN}`);
         expect(progress.join("\n")).toMatch(/attempt 1, driver pod pi-0a1b2c3d-x1: running/);

@@ -16,6 +16,7 @@ export const outcome = {
     result: "Pi is roughly 3.14159",
     executorsStarted: 2,
     attempts: 1,
+    appId: "spark-0123456789abcdef0123456789abcdef",
 };
 /** What a cluster-submitter run's RunResult records (its runName is its Job's). */
 export const clusterOutcome = {
@@ -25,6 +26,7 @@ export const clusterOutcome = {
     result: "Pi is roughly 3.14159",
     executorsStarted: 3,
     attempts: 2,
+    appId: "spark-fedcba9876543210fedcba9876543210",
 };
 export const DIGEST_REF = `127.0.0.1:5000/jobs@sha256:${"b".repeat(64)}`;
 export const JOB_RUN = "pulumi-nodejs:dynamic/pyspark-k8s:JobRun";

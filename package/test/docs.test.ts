@@ -7,7 +7,9 @@ import * as fs from "fs";
 import * as path from "path";
 import {
     jobImageArgsSchema,
+    sparkHistoryServerArgsSchema,
     sparkJobArgsSchema,
+    sparkLogKeeperArgsSchema,
     sparkRbacArgsSchema,
 } from "../src/lib/componentArgs";
 
@@ -75,6 +77,16 @@ describe("the documentation", () => {
                 registry: "r",
                 repository: "j",
             }),
+            "pyspark-k8s:history:SparkHistoryServer": sparkHistoryServerArgsSchema.parse({
+                namespace: "n",
+                image: `r@sha256:${"a".repeat(64)}`,
+                logDirectory: "s3a://bucket/events",
+            }),
+            "pyspark-k8s:logs:SparkLogKeeper": sparkLogKeeperArgsSchema.parse({
+                namespace: "n",
+                image: `r@sha256:${"a".repeat(64)}`,
+                dir: "s3://bucket/logs",
+            }),
         };
         let checked = 0;
         for (const [token, parsed] of Object.entries(minimal)) {
@@ -96,12 +108,16 @@ describe("the documentation", () => {
             serviceAccountName: "s",
             image: `r@sha256:${"a".repeat(64)}`,
             schedule: "0 3 * * *",
+            eventLog: { dir: "s3a://bucket/events" },
+            metrics: {},
         }) as unknown as Record<string, Record<string, unknown>>;
         const where: Record<string, Record<string, unknown>> = {
             SparkPodArgs: job.driver,
             SparkExecutorArgs: job.executor,
             DynamicAllocationArgs: job.dynamicAllocation,
             ScheduleArgs: job.schedule,
+            ObjectStoreArgs: job.eventLog.store as Record<string, unknown>,
+            MetricsArgs: job.metrics,
         };
         let checked = 0;
         for (const [type, parsed] of Object.entries(where)) {

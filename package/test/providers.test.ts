@@ -29,6 +29,7 @@ const outcome = {
     result: "Pi is roughly 3.14",
     executorsStarted: 2,
     attempts: 1,
+    appId: "spark-0123456789abcdef0123456789abcdef",
 };
 const recorded = { ...attach, ...outcome };
 
@@ -99,6 +100,7 @@ describe("RunResult", () => {
                 result: "Pi is roughly 3.14159",
                 executorsStarted: 0,
                 attempts: 1,
+                appId: "",
             });
             expect(progress).toContain(`[jobrun] job pi: succeeded in 14s: Pi is roughly 3.14159`);
         });

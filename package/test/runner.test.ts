@@ -60,6 +60,7 @@ describe("runJob", () => {
             result: "Pi is roughly 3.14172",
             executorsStarted: 2,
             attempts: 1,
+            appId: "",
         });
         expect(outcome.durationSeconds).toBeGreaterThanOrEqual(25);
         expect(deps.submittedArgs[0]).toEqual(

@@ -233,7 +233,7 @@ describe("variables and labels the program sets", () => {
 
     it.each(["PSK_POD_NAME", "PSK_POD_IP"])("%s is the program's", (name) => {
         expect(problems({ env: { [name]: "x" } })).toEqual([
-            `env.${name}: is set by the program in the driver pod (reserved: PSK_POD_NAME, PSK_POD_IP)`,
+            `env.${name}: is set by the program in the driver pod (reserved: PSK_POD_NAME, PSK_POD_IP, PSK_EVENT_LOG_ACCESS_KEY_ID, PSK_EVENT_LOG_SECRET_ACCESS_KEY)`,
         ]);
     });
 

@@ -3,18 +3,38 @@ import * as pulumi from "@pulumi/pulumi";
 import { SparkJobSettings, sparkJobProblems, validOrThrow } from "../lib/componentArgs";
 import { cronJobManifest, jobManifest, podTemplatesManifest, runName } from "../lib/jobPod";
 import { JobSettings, jobSettingsSchema } from "../lib/jobSettings";
+import {
+    CREDENTIAL_KEYS,
+    DRIVER_METRICS_PATH,
+    EXECUTOR_METRICS_PATH,
+    METRICS_PORT_NAME,
+    eventLogSecretName,
+    historyRunUrl,
+    runLogsLocation,
+} from "../lib/observability";
 import { jobNetworkPolicy } from "../lib/podTemplate";
-import { RunSpec, jobObjectLabels, jobSelector, runSpec, secretEnvName } from "../lib/runSpec";
+import {
+    LABELS,
+    RunSpec,
+    jobObjectLabels,
+    jobSelector,
+    runSpec,
+    secretEnvName,
+} from "../lib/runSpec";
 import type { JobRunOutputs, RunResultOutputs } from "../run/providers";
 import { RUN_OUTCOME_KEYS, runResource } from "../run/resources";
 import type { RunOutcome } from "../runner/protocol";
 import { knownNow } from "./knownNow";
-import { SparkJobArgs, Submitter } from "./sparkJobArgs";
+import { EventLogArgs, SparkJobArgs, Submitter } from "./sparkJobArgs";
 
 /** What a job's last run recorded: the stack output `jobRuns` shows it. */
 export interface RunRecord extends RunOutcome {
     /** Who ran spark-submit: `cluster` or `local`. */
     readonly submitter: Submitter;
+    /** The run's page on the History Server (with `historyServerUrl` and an application id). */
+    readonly historyUrl?: string;
+    /** Where the run's pod logs are kept (with `podLogsDir`): `s3://bucket/prefix/<namespace>/<run>/`. */
+    readonly logs?: string;
 }
 
 /** What a scheduled job records: where its runs come from. */
@@ -57,7 +77,10 @@ export class SparkJob extends pulumi.ComponentResource {
         const spec = settings.apply((s) => runSpec(jobSettingsOf(s), placement(name, s)));
         const runsAfter: pulumi.Resource[] = [];
         if (args.secretEnv !== undefined) runsAfter.push(this.secret(name, spec, args.secretEnv));
+        const credentials = args.eventLog?.credentials;
+        if (credentials !== undefined) runsAfter.push(this.eventLogSecret(name, spec, credentials));
         if (args.networkPolicy !== false) this.networkPolicy(name, spec);
+        if (args.metrics?.podMonitor) this.podMonitor(name, spec);
 
         if (args.submitter === "local") {
             this.lastRun = this.localRun(name, spec, runsAfter);
@@ -69,6 +92,9 @@ export class SparkJob extends pulumi.ComponentResource {
             this.lastRun = this.clusterRun(name, spec, settings, runsAfter);
             this.scheduled = pulumi.output(undefined);
         }
+        this.lastRun = pulumi
+            .all([this.lastRun, settings])
+            .apply(([run, s]) => (run === undefined ? undefined : withLinks(run, s)));
         this.result = this.lastRun.apply((run) => run?.result ?? "");
         this.registerOutputs({
             lastRun: this.lastRun,
@@ -98,6 +124,53 @@ export class SparkJob extends pulumi.ComponentResource {
         );
     }
 
+    /** The keys that write the event log, read by the driver by reference. */
+    private eventLogSecret(
+        name: string,
+        spec: pulumi.Output<RunSpec>,
+        credentials: NonNullable<EventLogArgs["credentials"]>,
+    ): k8s.core.v1.Secret {
+        return new k8s.core.v1.Secret(
+            `${name}-event-log`,
+            {
+                metadata: {
+                    name: eventLogSecretName(name),
+                    namespace: spec.namespace,
+                    labels: spec.apply(jobObjectLabels),
+                },
+                type: "Opaque",
+                stringData: pulumi.secret({
+                    [CREDENTIAL_KEYS.accessKeyId]: credentials.accessKeyId,
+                    [CREDENTIAL_KEYS.secretAccessKey]: credentials.secretAccessKey,
+                }),
+            },
+            { parent: this },
+        );
+    }
+
+    /** A PodMonitor of the job's drivers, for the Prometheus Operator. */
+    private podMonitor(
+        name: string,
+        spec: pulumi.Output<RunSpec>,
+    ): k8s.apiextensions.CustomResource {
+        return new k8s.apiextensions.CustomResource(
+            `${name}-pod-monitor`,
+            {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "PodMonitor",
+                metadata: { namespace: spec.namespace, labels: spec.apply(jobObjectLabels) },
+                spec: spec.apply((s) => ({
+                    selector: { matchLabels: { ...jobSelector(s), "spark-role": "driver" } },
+                    podMetricsEndpoints: [DRIVER_METRICS_PATH, EXECUTOR_METRICS_PATH].map(
+                        (path) => ({ port: METRICS_PORT_NAME, path, interval: "5s" }),
+                    ),
+                    podTargetLabels: [LABELS.job, LABELS.run],
+                })),
+            },
+            { parent: this },
+        );
+    }
+
     /** Admits traffic to the job's pods from its own pods only (driver and executors). */
     private networkPolicy(
         name: string,
@@ -107,7 +180,9 @@ export class SparkJob extends pulumi.ComponentResource {
             `${name}-network-policy`,
             {
                 metadata: { namespace: spec.namespace, labels: spec.apply(jobObjectLabels) },
-                spec: spec.apply((s) => jobNetworkPolicy(jobSelector(s))),
+                spec: spec.apply((s) =>
+                    jobNetworkPolicy(jobSelector(s), s.metrics?.prometheus === true),
+                ),
             },
             { parent: this },
         );
@@ -171,6 +246,7 @@ export class SparkJob extends pulumi.ComponentResource {
                 runTimeoutSeconds: settings.runTimeoutSeconds,
                 apiRetrySeconds: settings.apiRetrySeconds,
                 cluster: settings.cluster,
+                eventLogDir: settings.apply((s) => s.eventLog?.dir),
             },
             RUN_OUTCOME_KEYS,
             { parent: this },
@@ -241,6 +317,19 @@ function recordOf(
         }));
 }
 
+/** A run's record with where to look at it: its History Server page, its kept logs. */
+function withLinks(run: RunRecord, s: SparkJobSettings): RunRecord {
+    return {
+        ...run,
+        ...(s.historyServerUrl !== undefined && run.appId
+            ? { historyUrl: historyRunUrl(s.historyServerUrl, run.appId) }
+            : {}),
+        ...(s.podLogsDir !== undefined
+            ? { logs: runLogsLocation(s.podLogsDir, run.namespace, run.runName) }
+            : {}),
+    };
+}
+
 /** The job's own settings among its validated arguments (the rest say where it runs). */
 function jobSettingsOf(s: SparkJobSettings): JobSettings {
     const keys = Object.keys(jobSettingsSchema.shape) as (keyof JobSettings)[];
@@ -264,8 +353,26 @@ function placement(name: string, s: SparkJobSettings) {
             ? { secretEnv: { secret: secretEnvName(name), names: Object.keys(s.secretEnv).sort() } }
             : {}),
         cluster: s.cluster,
+        ...(s.eventLog !== undefined
+            ? {
+                  eventLog: {
+                      dir: s.eventLog.dir,
+                      store: s.eventLog.store,
+                      ...(s.eventLog.credentialsProvider !== undefined
+                          ? { credentialsProvider: s.eventLog.credentialsProvider }
+                          : {}),
+                      ...(s.eventLog.credentials !== undefined
+                          ? { secret: eventLogSecretName(name) }
+                          : {}),
+                  },
+              }
+            : {}),
+        ...(s.metrics?.prometheus ? { metrics: { prometheus: true } } : {}),
     };
 }
+
+/** What stands for the event log's keys in the validated settings. */
+const SECRET_STANDIN_CREDENTIALS = { accessKeyId: "[secret]", secretAccessKey: "[secret]" };
 
 /**
  * The job's arguments, validated: at once (throwing before any child exists) for what is
@@ -273,7 +380,18 @@ function placement(name: string, s: SparkJobSettings) {
  * their names are, so nothing derived from the settings becomes secret.
  */
 function validSettings(name: string, args: SparkJobArgs): pulumi.Output<SparkJobSettings> {
-    const { secretEnv, ...rest } = args;
+    const { secretEnv, eventLog, ...others } = args;
+    // The event log's keys are checked for presence only: their values stay out of the settings.
+    const rest =
+        eventLog === undefined
+            ? others
+            : {
+                  ...others,
+                  eventLog: {
+                      ...eventLog,
+                      credentials: eventLog.credentials && SECRET_STANDIN_CREDENTIALS,
+                  },
+              };
     if (knownNow(rest)) validOrThrow("SparkJob", name, sparkJobProblems(name, rest));
     const names = pulumi.unsecret(
         pulumi

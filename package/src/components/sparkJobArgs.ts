@@ -148,6 +148,61 @@ export interface ClusterAccessArgs {
     readonly master?: pulumi.Input<string>;
 }
 
+/** An S3 or S3-compatible object store. */
+export interface ObjectStoreArgs {
+    /**
+     * The store's URL, for S3-compatible stores and private endpoints
+     * (`http://10.244.0.1:8333`). Default: AWS S3's endpoint of `region`.
+     */
+    readonly endpoint?: pulumi.Input<string>;
+    /** The region requests are signed for. Default: `us-east-1`. */
+    readonly region?: pulumi.Input<string>;
+    /** Path-style requests (`http://host/bucket/key`), as most S3-compatible stores need. Default: `false`. */
+    readonly pathStyle?: pulumi.Input<boolean>;
+}
+
+/**
+ * An access key pair of a store. The values stay secret: they go into a Secret that the
+ * pods read by reference, never into a pod spec, a command line or a log.
+ */
+export interface StoreCredentialsArgs {
+    readonly accessKeyId: pulumi.Input<string>;
+    readonly secretAccessKey: pulumi.Input<string>;
+}
+
+/** Where every run of a job writes its Spark event log, which the History Server reads. */
+export interface EventLogArgs {
+    /**
+     * The directory: `s3a://bucket/prefix` (or another Hadoop file system whose connector the
+     * image carries, e.g. `gs://bucket/prefix`). It must exist (for S3, the marker `prefix/`).
+     */
+    readonly dir: pulumi.Input<string>;
+    /** The store of an `s3a://` directory. */
+    readonly store?: pulumi.Input<ObjectStoreArgs>;
+    /**
+     * Keys that may write the directory, read by the driver only. Without them, S3A's
+     * `credentialsProvider` (cloud identity) is used.
+     */
+    readonly credentials?: StoreCredentialsArgs;
+    /**
+     * The S3A credentials provider class when no keys are given, e.g.
+     * `com.amazonaws.auth.WebIdentityTokenCredentialsProvider` for EKS IRSA. Default: S3A's own chain.
+     */
+    readonly credentialsProvider?: pulumi.Input<string>;
+}
+
+/** What a job's drivers expose to Prometheus. */
+export interface MetricsArgs {
+    /**
+     * Spark's metrics in Prometheus format on the driver's UI port 4040 (`/metrics/prometheus`,
+     * and the executors' at `/metrics/executors/prometheus`), with the scrape annotations
+     * Prometheus' Kubernetes discovery reads; the job's NetworkPolicy admits that port. Default: `false`.
+     */
+    readonly prometheus?: boolean;
+    /** A PodMonitor of the drivers, for the Prometheus Operator (needs `prometheus`). Default: `false`. */
+    readonly podMonitor?: boolean;
+}
+
 /** Arguments of {@link SparkJob}. */
 export interface SparkJobArgs {
     /** Namespace of the driver and the executors. */
@@ -216,6 +271,14 @@ export interface SparkJobArgs {
     readonly cluster?: pulumi.Input<ClusterAccessArgs>;
     /** Seconds the runner rides out an API server that does not answer, 5 to 3600. Default: `120`. */
     readonly apiRetrySeconds?: pulumi.Input<number>;
+    /** Where every run writes its Spark event log, for the History Server. Default: none. */
+    readonly eventLog?: EventLogArgs;
+    /** Metrics of the drivers, for Prometheus. Default: none. */
+    readonly metrics?: MetricsArgs;
+    /** The History Server's URL (see SparkHistoryServer): each run's record links to its page there. */
+    readonly historyServerUrl?: pulumi.Input<string>;
+    /** Where a SparkLogKeeper keeps the pods' logs (its `dir`): each run's record names its logs' place. */
+    readonly podLogsDir?: pulumi.Input<string>;
     /** Project name in the pods' labels. Default: the current Pulumi project. */
     readonly project?: pulumi.Input<string>;
     /** Stack name in the pods' labels. Default: the current Pulumi stack. */

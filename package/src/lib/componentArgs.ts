@@ -11,6 +11,7 @@ import {
     DEFAULT_RUN_AS_USER,
     annotationKey,
     apiRetrySecondsSchema,
+    cpuQuantity,
     dns1123Label,
     dns1123Subdomain,
     envNameSchema,
@@ -22,6 +23,14 @@ import {
 } from "./jobSettings";
 import { ArgPath, InvalidArgumentsError, Problem, schemaProblems } from "./problems";
 import { clusterAccessSchema } from "./runSpec";
+import {
+    eventLogDirSchema,
+    eventLogSchema,
+    logStoreDirSchema,
+    metricsSchema,
+    objectStoreSchema,
+    observabilityConfProblems,
+} from "./observability";
 
 /** A container image reference pinned by digest: `name@sha256:<64 hex>`. */
 const DIGEST_REF = /^[^\s@]+@sha256:[a-f0-9]{64}$/;
@@ -31,6 +40,22 @@ export const digestRefSchema = z
         DIGEST_REF,
         "must be pinned by digest: <name>@sha256:<64 hex digits>, so that a new image re-runs the jobs",
     );
+
+// ---------------------------------------------------------------- shared by several
+
+/** A store's access key pair (secret values: never echoed in a problem). */
+export const credentialsSchema = z.strictObject({
+    accessKeyId: z.string().min(1),
+    secretAccessKey: z.string().min(1),
+});
+
+/** An http(s) URL a person opens. */
+export const httpUrlSchema = z
+    .string()
+    .regex(/^https?:\/\/[^\s]+$/, "must be an http(s) URL, e.g. http://10.96.0.20:18080");
+
+/** Arguments whose values are secrets: their problems never show the value. */
+const isCredentialsPath = (path: ArgPath) => path.includes("credentials") && path.length > 1;
 
 // ---------------------------------------------------------------- SparkJob
 
@@ -46,6 +71,10 @@ export const sparkJobArgsSchema = jobSettingsSchema.safeExtend({
     apiRetrySeconds: apiRetrySecondsSchema.default(DEFAULT_API_RETRY_SECONDS),
     project: z.string().min(1).optional(),
     stack: z.string().min(1).optional(),
+    eventLog: eventLogSchema.safeExtend({ credentials: credentialsSchema.optional() }).optional(),
+    metrics: metricsSchema.optional(),
+    historyServerUrl: httpUrlSchema.optional(),
+    podLogsDir: logStoreDirSchema.optional(),
 });
 export type SparkJobSettings = z.output<typeof sparkJobArgsSchema>;
 
@@ -63,12 +92,25 @@ export function sparkJobProblems(
     const { problems: found, data } = schemaProblems(
         sparkJobArgsSchema,
         args,
-        (path) => path[0] === "secretEnv" && path.length > 1,
+        (path) => (path[0] === "secretEnv" && path.length > 1) || isCredentialsPath(path),
     );
     problems.push(...found);
     const valid = data as SparkJobSettings | undefined;
     if (valid) {
         problems.push(...jobSettingsCrossProblems(valid, Object.keys(valid.secretEnv ?? {})));
+        // The program's own check above already names the exact keys it sets.
+        const named = new Set(problems.map((p) => p.path.join(".")));
+        problems.push(
+            ...observabilityConfProblems(valid.conf, valid.eventLog, valid.metrics)
+                .filter((p) => !named.has(`conf.${p.key}`))
+                .map((p) => ({ path: ["conf", p.key], message: p.message })),
+        );
+        if (valid.metrics?.podMonitor && !valid.metrics.prometheus)
+            problems.push({
+                path: ["metrics", "podMonitor"],
+                message:
+                    "needs metrics.prometheus: the PodMonitor scrapes the endpoints that setting opens",
+            });
         if (valid.submitter === "local" && valid.sparkVersion === undefined)
             problems.push({
                 path: ["sparkVersion"],
@@ -260,4 +302,114 @@ export function validOrThrow<T>(
     if (checked.problems.length > 0 || checked.valid === undefined)
         throw new InvalidArgumentsError(component, resourceName, checked.problems);
     return checked.valid;
+}
+
+// ---------------------------------------------------------------- SparkHistoryServer
+
+export const HISTORY_DEFAULTS = {
+    memory: "512m",
+    coreRequest: "250m",
+    coreLimit: "1",
+    updateIntervalSeconds: 10,
+    readyTimeoutSeconds: 300,
+} as const;
+
+export const sparkHistoryServerArgsSchema = z.strictObject({
+    namespace: dns1123Label("namespace"),
+    image: digestRefSchema,
+    logDirectory: eventLogDirSchema,
+    store: objectStoreSchema.default({ region: "us-east-1", pathStyle: false }),
+    credentials: credentialsSchema.optional(),
+    credentialsProvider: eventLogSchema.shape.credentialsProvider,
+    serviceAccountAnnotations: recordOf(annotationKey, z.string().max(65536)).default({}),
+    memory: z
+        .string()
+        .regex(/^[0-9]+[mg]$/, "must be a JVM heap size in m or g, e.g. 512m or 2g")
+        .default(HISTORY_DEFAULTS.memory),
+    coreRequest: cpuQuantity.default(HISTORY_DEFAULTS.coreRequest),
+    coreLimit: cpuQuantity.default(HISTORY_DEFAULTS.coreLimit),
+    updateIntervalSeconds: z
+        .number()
+        .int()
+        .min(1, "must be at least 1")
+        .max(3600, "must be at most 3600")
+        .default(HISTORY_DEFAULTS.updateIntervalSeconds),
+    readyTimeoutSeconds: z
+        .number()
+        .int()
+        .min(30, "must be at least 30")
+        .max(3600, "must be at most 3600")
+        .default(HISTORY_DEFAULTS.readyTimeoutSeconds),
+    runAsUser: runAsUserSchema.default(DEFAULT_RUN_AS_USER),
+    labels: labelMap.default({}),
+});
+export type SparkHistoryServerSettings = z.output<typeof sparkHistoryServerArgsSchema>;
+
+export function sparkHistoryServerProblems(
+    name: string,
+    args: unknown,
+): { problems: Problem[]; valid?: SparkHistoryServerSettings } {
+    const problems: Problem[] = nameProblems(name);
+    const { problems: found, data } = schemaProblems(
+        sparkHistoryServerArgsSchema,
+        args,
+        isCredentialsPath,
+    );
+    problems.push(...found);
+    return problems.length === 0
+        ? { problems, valid: data as SparkHistoryServerSettings }
+        : { problems };
+}
+
+// ---------------------------------------------------------------- SparkLogKeeper
+
+export const DEFAULT_RETENTION_DAYS = 30;
+
+export const sparkLogKeeperArgsSchema = z.strictObject({
+    namespace: dns1123Label("namespace"),
+    image: digestRefSchema,
+    dir: logStoreDirSchema,
+    store: objectStoreSchema.default({ region: "us-east-1", pathStyle: false }),
+    credentials: credentialsSchema.optional(),
+    serviceAccountAnnotations: recordOf(annotationKey, z.string().max(65536)).default({}),
+    retentionDays: z
+        .number()
+        .int("must be a whole number of days")
+        .min(1, "must be at least 1")
+        .max(3650, "must be at most 3650")
+        .default(DEFAULT_RETENTION_DAYS),
+    podSelector: labelMap.default({}),
+    readyTimeoutSeconds: z
+        .number()
+        .int()
+        .min(30, "must be at least 30")
+        .max(3600, "must be at most 3600")
+        .default(180),
+    runAsUser: runAsUserSchema.default(DEFAULT_RUN_AS_USER),
+    labels: labelMap.default({}),
+});
+export type SparkLogKeeperSettings = z.output<typeof sparkLogKeeperArgsSchema>;
+
+export function sparkLogKeeperProblems(
+    name: string,
+    args: unknown,
+): { problems: Problem[]; valid?: SparkLogKeeperSettings } {
+    const problems: Problem[] = nameProblems(name);
+    const { problems: found, data } = schemaProblems(
+        sparkLogKeeperArgsSchema,
+        args,
+        isCredentialsPath,
+    );
+    problems.push(...found);
+    return problems.length === 0
+        ? { problems, valid: data as SparkLogKeeperSettings }
+        : { problems };
+}
+
+/** The objects of these components are named after them: a DNS-1123 label, not too long. */
+function nameProblems(name: string): Problem[] {
+    const named = dns1123Label("name", 40).safeParse(name);
+    return named.success
+        ? []
+        : named.error.issues.map((i) => ({ path: ["name"], value: name, message: i.message }));
 }

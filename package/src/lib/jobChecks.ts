@@ -6,6 +6,7 @@
  */
 import { POD_ENV, inClusterConf } from "./jobPod";
 import { JobSettings, normalMountPath } from "./jobSettings";
+import { EVENT_LOG_ENV } from "./observability";
 import { RESERVED_MOUNT_PATHS } from "./podTemplate";
 import { Problem } from "./problems";
 import { RunSpec, runSpec } from "./runSpec";
@@ -107,7 +108,10 @@ export function mountProblems(settings: JobSettings): Problem[] {
 /** Environment variables: each name set once, none of those the program sets. */
 export function envProblems(settings: JobSettings, secretEnvNames: readonly string[]): Problem[] {
     const problems: Problem[] = [];
-    const reserved = new Set<string>(POD_ENV.map((e) => e.name));
+    const reserved = new Set<string>([
+        ...POD_ENV.map((e) => e.name),
+        ...Object.values(EVENT_LOG_ENV),
+    ]);
     const sources: [string, readonly string[]][] = [
         ["env", Object.keys(settings.env)],
         ["secretKeyRefs", Object.keys(settings.secretKeyRefs)],

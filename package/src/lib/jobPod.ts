@@ -18,6 +18,8 @@ import {
     EXECUTOR_TEMPLATE_FILE,
     POD_TEMPLATE_DIR,
     containerSecurityContext,
+    driverAnnotations,
+    eventLogEnvVars,
     executorPodTemplate,
     podTemplateYaml,
     jobVolumes,
@@ -25,6 +27,7 @@ import {
     podSecurityContext,
     secretEnvVars,
 } from "./podTemplate";
+import { METRICS_PORT, METRICS_PORT_NAME } from "./observability";
 import { ConfEntry, runLabels, userConf, workloadConf } from "./submit";
 
 /** The API server as pods see it. */
@@ -171,8 +174,12 @@ export function podTemplatesManifest(spec: RunSpec) {
 /** The pod template of the run: the driver, as the job's ServiceAccount. */
 export function driverPodTemplate(spec: RunSpec, run: string) {
     const { volumes, mounts } = jobVolumes(spec);
+    const annotations = driverAnnotations(spec);
     return {
-        metadata: { labels: driverLabels(spec, run) },
+        metadata: {
+            labels: driverLabels(spec, run),
+            ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+        },
         spec: {
             serviceAccountName: spec.serviceAccountName,
             // The driver creates, watches and deletes its executors through the API.
@@ -197,7 +204,11 @@ export function driverPodTemplate(spec: RunSpec, run: string) {
                             .sort(([a], [b]) => (a < b ? -1 : 1))
                             .map(([name, value]) => ({ name, value })),
                         ...secretEnvVars(spec),
+                        ...eventLogEnvVars(spec),
                     ],
+                    ...(spec.metrics?.prometheus
+                        ? { ports: [{ name: METRICS_PORT_NAME, containerPort: METRICS_PORT }] }
+                        : {}),
                     resources: podResources(spec.driver, spec.app),
                     securityContext: containerSecurityContext(),
                     volumeMounts: [

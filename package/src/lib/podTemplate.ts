@@ -9,6 +9,7 @@
 import * as yaml from "js-yaml";
 import { VOLUME_NAME_PREFIX } from "./jobSettings";
 import { labelFrom } from "./k8sNames";
+import { CREDENTIAL_KEYS, EVENT_LOG_ENV, METRICS_PORT, metricsAnnotations } from "./observability";
 import type { RunSpec } from "./runSpec";
 
 /** Where the run's Job mounts the pod templates Spark reads (a ConfigMap). */
@@ -122,6 +123,21 @@ export function secretEnvVars(spec: RunSpec) {
     return vars;
 }
 
+/** The driver's variables of the event-log keys, read from their Secret (none without keys). */
+export function eventLogEnvVars(spec: Pick<RunSpec, "eventLog">) {
+    const secret = spec.eventLog?.secret;
+    if (secret === undefined) return [];
+    return (["accessKeyId", "secretAccessKey"] as const).map((key) => ({
+        name: EVENT_LOG_ENV[key],
+        valueFrom: { secretKeyRef: { name: secret, key: CREDENTIAL_KEYS[key] } },
+    }));
+}
+
+/** The driver pod's annotations: Prometheus' scrape annotations when it exposes metrics. */
+export function driverAnnotations(spec: Pick<RunSpec, "metrics">): Record<string, string> {
+    return spec.metrics?.prometheus ? metricsAnnotations() : {};
+}
+
 /** nodeSelector, tolerations and affinity, each only when the job sets it. */
 export function podPlacement(spec: RunSpec) {
     return {
@@ -131,25 +147,34 @@ export function podPlacement(spec: RunSpec) {
     };
 }
 
-/** The NetworkPolicy of a job: its pods admit traffic from its own pods only. */
-export function jobNetworkPolicy(selector: Record<string, string>) {
+/**
+ * The NetworkPolicy of a job: its pods admit traffic from its own pods only, and, when
+ * the drivers expose metrics, on the metrics port from anywhere (the scraper may run
+ * anywhere, in-cluster or not; the port serves the read-only UI, job killing is off).
+ */
+export function jobNetworkPolicy(selector: Record<string, string>, metricsPort = false) {
     return {
         podSelector: { matchLabels: selector },
         policyTypes: ["Ingress"],
-        ingress: [{ from: [{ podSelector: { matchLabels: selector } }] }],
+        ingress: [
+            { from: [{ podSelector: { matchLabels: selector } }] },
+            ...(metricsPort ? [{ ports: [{ port: METRICS_PORT, protocol: "TCP" }] }] : []),
+        ],
     };
 }
 
 /** A pod template for Spark: the shared settings on one container Spark fills in. */
-function sparkPodTemplate(spec: RunSpec, container: string, callsApi: boolean) {
+function sparkPodTemplate(spec: RunSpec, container: string, isDriver: boolean) {
     const { volumes, mounts } = jobVolumes(spec);
-    const env = secretEnvVars(spec);
+    const env = [...secretEnvVars(spec), ...(isDriver ? eventLogEnvVars(spec) : [])];
+    const annotations = isDriver ? driverAnnotations(spec) : {};
     return {
         apiVersion: "v1",
         kind: "Pod",
+        ...(Object.keys(annotations).length > 0 ? { metadata: { annotations } } : {}),
         spec: {
             // Only a driver calls the Kubernetes API (it creates and watches its executors).
-            automountServiceAccountToken: callsApi,
+            automountServiceAccountToken: isDriver,
             securityContext: podSecurityContext(spec.runAsUser),
             ...podPlacement(spec),
             volumes,

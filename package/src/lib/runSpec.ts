@@ -12,6 +12,7 @@ import {
     sparkMasterSchema,
     sparkVersionSchema,
 } from "./jobSettings";
+import { eventLogSchema, metricsSchema } from "./observability";
 
 /** Cluster access for spark-submit and for the runner's own calls. */
 export const clusterAccessSchema = z.strictObject({
@@ -45,6 +46,10 @@ export const runPlacementSchema = z.strictObject({
     sparkVersion: sparkVersionSchema.optional(),
     secretEnv: secretEnvRefSchema.optional(),
     cluster: clusterAccessSchema,
+    /** Where the runs write their event logs, and the Secret of the keys, if any. */
+    eventLog: eventLogSchema.safeExtend({ secret: z.string().min(1).optional() }).optional(),
+    /** What the drivers expose to Prometheus. */
+    metrics: metricsSchema.pick({ prometheus: true }).optional(),
 });
 export type RunPlacement = z.output<typeof runPlacementSchema>;
 

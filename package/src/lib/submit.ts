@@ -2,6 +2,7 @@
  * Builds the spark-submit command line for one run of a job, in cluster deploy mode.
  * Pure: the runner adds the master and the per-run names it generates.
  */
+import { observabilityConf } from "./observability";
 import { cpuLimit, memoryOverheadMiB, overheadFactor } from "./podSize";
 import { RunSpec, LABELS, jobSelector } from "./runSpec";
 import {
@@ -83,7 +84,7 @@ export function localSubmitConf(spec: RunSpec, run: RunIdentity): ConfEntry[] {
 /**
  * What a run's pods get, whichever submitter starts them: resources (the memory overhead
  * always explicit, so that Spark sizes the pods as the program does), executor count,
- * labels and environment, in a stable order.
+ * labels and environment, the event log and the metrics, in a stable order.
  */
 export function workloadConf(spec: RunSpec, runName: string): ConfEntry[] {
     const conf: ConfEntry[] = [];
@@ -129,7 +130,7 @@ export function workloadConf(spec: RunSpec, runName: string): ConfEntry[] {
             [`spark.executorEnv.${name}`, value],
         );
     }
-    return conf;
+    return [...conf, ...observabilityConf(spec.eventLog, spec.metrics)];
 }
 
 /** The job's own `conf`, in a stable order; it comes last on the command line. */

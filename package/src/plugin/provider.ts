@@ -1,6 +1,6 @@
 /**
  * The package's Pulumi provider, for programs in any Pulumi language: it constructs the
- * components (SparkJob, SparkRbac, JobImage) and serves the run resources they register
+ * components (SparkJob, SparkRbac, JobImage, SparkHistoryServer, SparkLogKeeper) and serves the run resources they register
  * (RunResult, JobRun, ImageBuild) as its own custom resources, with the implementations
  * a TypeScript program's dynamic resources run.
  */
@@ -9,7 +9,9 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as provider from "@pulumi/pulumi/provider";
 import { JobImage } from "../components/jobImage";
+import { SparkHistoryServer } from "../components/sparkHistoryServer";
 import { SparkJob } from "../components/sparkJob";
+import { SparkLogKeeper } from "../components/sparkLogKeeper";
 import { SparkRbac } from "../components/sparkRbac";
 import { RunResourceProvider, RunResourceType, providers } from "../run/providers";
 import { PLUGIN_TYPES } from "../run/resources";
@@ -20,6 +22,8 @@ export const COMPONENTS = {
     "pyspark-k8s:job:SparkJob": SparkJob,
     "pyspark-k8s:rbac:SparkRbac": SparkRbac,
     "pyspark-k8s:image:JobImage": JobImage,
+    "pyspark-k8s:history:SparkHistoryServer": SparkHistoryServer,
+    "pyspark-k8s:logs:SparkLogKeeper": SparkLogKeeper,
 } as const;
 
 /** The schema's shape, as far as the provider reads it. */

@@ -13,6 +13,7 @@ import {
     judgeDriver,
 } from "../lib/driverState";
 import { LOG_LINES_FOR_RESULT, extractResult, registeredExecutors } from "../lib/driverLog";
+import { APP_ID_LABEL, appIdFromLog, eventLogProblem } from "../lib/observability";
 import { describeError } from "../lib/retry";
 import {
     FailureReport,
@@ -341,9 +342,22 @@ async function succeeded(
             registeredExecutors(log),
         ),
         attempts: look.drivers.length,
+        appId: runAppId(look.pods, driver, log),
     };
     deps.log(successLine(request.job, outcome.durationSeconds, result));
     return outcome;
+}
+
+/**
+ * The application id of a driver's run: the label Spark puts on its executors (or on a
+ * driver it created itself), else the id its log names ("" if none does).
+ */
+export function runAppId(pods: readonly RunPodView[], driver: RunPodView, log: string): string {
+    const name = driver.metadata?.name ?? "";
+    const labelled = [driver, ...executorsOf(pods, name)]
+        .map((pod) => pod.metadata?.labels?.[APP_ID_LABEL])
+        .find((id) => id !== undefined && id !== "");
+    return labelled ?? appIdFromLog(log) ?? "";
 }
 
 /** The failure of a run whose Job failed, with its true cause. */
@@ -367,12 +381,16 @@ async function failed(
         job: request.job,
         run: `${request.namespace}/${request.runName}`,
         what: failedWhat(request, look, verdict),
-        evidence:
-            verdict.reason === "DeadlineExceeded"
+        evidence: [
+            ...(request.eventLogDir !== undefined && log
+                ? [eventLogProblem(log, request.eventLogDir)].filter((p) => p !== undefined)
+                : []),
+            ...(verdict.reason === "DeadlineExceeded"
                 ? []
                 : [
                       `attempts: ${look.drivers.length} (retries allowed: ${look.job.spec?.backoffLimit ?? 0}); the Job says ${verdict.reason}${verdict.message ? `: ${verdict.message}` : ""}`,
-                  ],
+                  ]),
+        ],
         ...(driverName
             ? { driverLog: { pod: `${request.namespace}/${driverName}`, text: log } }
             : {}),

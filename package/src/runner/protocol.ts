@@ -38,6 +38,8 @@ export interface RunOutcome {
     readonly result: string;
     /** Driver pods the run took: 1, plus one per retried failure. */
     readonly attempts: number;
+    /** The Spark application id of the run's last attempt ("" if it never got that far). */
+    readonly appId: string;
 }
 
 export const runOutcomeSchema = z.strictObject({
@@ -49,6 +51,7 @@ export const runOutcomeSchema = z.strictObject({
     executorsStarted: z.number().int(),
     result: z.string(),
     attempts: z.number().int(),
+    appId: z.string(),
 }) satisfies z.ZodType<RunOutcome>;
 
 /** Which in-cluster run to follow, and how. */
@@ -65,6 +68,8 @@ export const attachRequestSchema = z.strictObject({
     runTimeoutSeconds: z.number().int().positive(),
     apiRetrySeconds: apiRetrySecondsSchema,
     cluster: clusterAccessSchema,
+    /** The runs' event-log directory, named in a failure it caused. */
+    eventLogDir: z.string().optional(),
 });
 export type AttachRequest = z.output<typeof attachRequestSchema>;
 

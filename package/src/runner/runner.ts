@@ -24,6 +24,7 @@ import {
     noResultWhat,
     successLine,
 } from "../lib/runMessages";
+import { APP_ID_LABEL, appIdFromLog, eventLogProblem } from "../lib/observability";
 import { LABELS, RunSpec, jobSelector } from "../lib/runSpec";
 import { attemptOutcome } from "../lib/runState";
 import { RunIdentity, driverPodName, localPodTemplateFiles, sparkSubmitArgs } from "../lib/submit";
@@ -209,14 +210,16 @@ async function finish(
         LOG_LINES_FOR_RESULT,
     );
     const verdict = judgeDriver(pod, 0, Number.POSITIVE_INFINITY);
-    if (verdict.kind === "failed" && pod)
+    if (verdict.kind === "failed" && pod) {
+        const eventLog = s.spec.eventLog ? eventLogProblem(log, s.spec.eventLog.dir) : undefined;
         return fail(
             s,
-            `failed: ${attemptOutcome(pod)} (spark-submit exit code: ${s.submitExit?.code ?? "still running"})`,
+            `failed: ${attemptOutcome(pod)} (spark-submit exit code: ${s.submitExit?.code ?? "still running"})${eventLog ? `\n${eventLog}` : ""}`,
             deps,
             pod,
             log,
         );
+    }
     let result = "";
     if (s.spec.resultPattern !== undefined) {
         const found = extractResult(log, s.spec.resultPattern);
@@ -233,6 +236,8 @@ async function finish(
         result,
         executorsStarted: s.executorsStarted.size,
         attempts: 1,
+        // Spark labels the driver pod it creates with the application id.
+        appId: pod?.metadata?.labels?.[APP_ID_LABEL] ?? appIdFromLog(log) ?? "",
     };
     deps.log(successLine(s.spec.job, outcome.durationSeconds, result));
     return outcome;
