@@ -295,7 +295,8 @@ export const scheduleSchema = z.strictObject({
 export const jobSettingsSchema = z
     .strictObject({
         app: z.string().min(1, "must name the application file, e.g. jobs/pi.py"),
-        args: z.array(z.string()).default([]),
+        // Numbers too: YAML and other languages' programs write `args: [2, 200000]`.
+        args: z.array(z.union([z.string(), z.number().transform(String)])).default([]),
         driver: podResources(DRIVER_DEFAULTS).default({ ...DRIVER_DEFAULTS }),
         executor: podResources(EXECUTOR_DEFAULTS)
             .safeExtend({
