@@ -222,6 +222,19 @@ describe("SparkJob", () => {
             expect(registered).toEqual([]);
         });
 
+        it("checks what is known now although another argument is still to come (as YAML passes outputs)", () => {
+            expect(
+                () =>
+                    new SparkJob(
+                        "pi",
+                        args({ namespace: pulumi.output("spark"), executor: { instances: 0 } }),
+                    ),
+            ).toThrow(
+                /^SparkJob 'pi': 1 invalid argument, nothing was created:\n {2}- executor\.instances: must be at least 1 \(got 0\)$/,
+            );
+            expect(registered).toEqual([]);
+        });
+
         it("refuses a name that cannot be a job's", () => {
             expect(() => new SparkJob("Pi_Job", args())).toThrow(
                 /name: job name must be a DNS-1123 label/,

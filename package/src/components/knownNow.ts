@@ -5,6 +5,7 @@
  * depends on them is created.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { Problem } from "../lib/problems";
 
 export function knownNow(value: unknown): boolean {
     if (pulumi.Output.isInstance(value)) return false;
@@ -13,4 +14,26 @@ export function knownNow(value: unknown): boolean {
         return Object.values(value).every(knownNow);
     }
     return true;
+}
+
+/**
+ * The problems of the arguments known now, found before any child exists. Arguments still
+ * to come are replaced by a valid stand-in of their kind (or left out) and the problems
+ * found at them dropped: they are checked again when they resolve.
+ */
+export function problemsKnownNow(
+    check: (args: Record<string, unknown>) => { problems: Problem[] },
+    args: object,
+    standIns: Readonly<Record<string, unknown>>,
+): Problem[] {
+    const known: Record<string, unknown> = {};
+    const pending = new Set<string>();
+    for (const [key, value] of Object.entries(args)) {
+        if (knownNow(value)) known[key] = value;
+        else {
+            pending.add(key);
+            if (Object.prototype.hasOwnProperty.call(standIns, key)) known[key] = standIns[key];
+        }
+    }
+    return check(known).problems.filter((p) => !pending.has(String(p.path[0])));
 }

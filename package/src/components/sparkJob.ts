@@ -24,7 +24,8 @@ import {
 import type { JobRunOutputs, RunResultOutputs } from "../run/providers";
 import { RUN_OUTCOME_KEYS, runResource } from "../run/resources";
 import type { RunOutcome } from "../runner/protocol";
-import { knownNow } from "./knownNow";
+import { InvalidArgumentsError } from "../lib/problems";
+import { problemsKnownNow } from "./knownNow";
 import { EventLogArgs, SparkJobArgs, Submitter } from "./sparkJobArgs";
 
 /** What a job's last run recorded: the stack output `jobRuns` shows it. */
@@ -374,6 +375,14 @@ function placement(name: string, s: SparkJobSettings) {
 /** What stands for the event log's keys in the validated settings. */
 const SECRET_STANDIN_CREDENTIALS = { accessKeyId: "[secret]", secretAccessKey: "[secret]" };
 
+/** Valid values of the placement arguments, for checking the rest before they resolve. */
+const STAND_INS: Readonly<Record<string, unknown>> = {
+    namespace: "stand-in",
+    serviceAccountName: "stand-in",
+    image: `stand-in@sha256:${"0".repeat(64)}`,
+    app: "stand-in.py",
+};
+
 /**
  * The job's arguments, validated: at once (throwing before any child exists) for what is
  * known now, and for the rest when it resolves. Secret values are not part of them: only
@@ -392,7 +401,9 @@ function validSettings(name: string, args: SparkJobArgs): pulumi.Output<SparkJob
                       credentials: eventLog.credentials && SECRET_STANDIN_CREDENTIALS,
                   },
               };
-    if (knownNow(rest)) validOrThrow("SparkJob", name, sparkJobProblems(name, rest));
+    // What is known now is checked now: YAML passes other resources' outputs as Outputs.
+    const now = problemsKnownNow((known) => sparkJobProblems(name, known), rest, STAND_INS);
+    if (now.length > 0) throw new InvalidArgumentsError("SparkJob", name, now);
     const names = pulumi.unsecret(
         pulumi
             .output(secretEnv)

@@ -2,7 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { SparkRbacSettings, sparkRbacProblems, validOrThrow } from "../lib/componentArgs";
 import { sparkDriverRules } from "../lib/rbac";
-import { knownNow } from "./knownNow";
+import { InvalidArgumentsError } from "../lib/problems";
+import { problemsKnownNow } from "./knownNow";
 
 /** How the driver's ClusterRole is bound. */
 export const RbacBinding = {
@@ -37,6 +38,9 @@ export interface SparkRbacArgs {
     readonly serviceAccountLabels?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
 }
 
+/** Valid values of the names, for checking the rest before they resolve. */
+const STAND_INS = { namespace: "stand-in", serviceAccountName: "stand-in" };
+
 /**
  * Labels of a namespace the stack creates: Pod Security admission enforces (and warns and
  * audits) the `restricted` standard on every pod in it.
@@ -69,11 +73,12 @@ export class SparkRbac extends pulumi.ComponentResource {
 
     constructor(name: string, args: SparkRbacArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pyspark-k8s:rbac:SparkRbac", name, {}, opts);
-        const valid: pulumi.Output<SparkRbacSettings> = knownNow(args)
-            ? pulumi.output(validOrThrow("SparkRbac", name, sparkRbacProblems(args)))
-            : pulumi
-                  .output(args)
-                  .apply((raw) => validOrThrow("SparkRbac", name, sparkRbacProblems(raw)));
+        // What is known now is checked now: the namespace is often another resource's output.
+        const now = problemsKnownNow(sparkRbacProblems, args, STAND_INS);
+        if (now.length > 0) throw new InvalidArgumentsError("SparkRbac", name, now);
+        const valid: pulumi.Output<SparkRbacSettings> = pulumi
+            .output(args)
+            .apply((raw) => validOrThrow("SparkRbac", name, sparkRbacProblems(raw)));
         const labels = valid.labels;
 
         const namespace =
