@@ -18,7 +18,7 @@ set -euo pipefail
 . "$IMAGES_DIR/registry.sh"
 
 # Rough figures for a cold run on 2 cores (README.md, "Measured"), for the progress lines.
-EXPECT_ROOTFS=90
+EXPECT_ROOTFS=60
 EXPECT_WHEELS=30
 EXPECT_BUILD=60
 EXPECT_PUSH=30

@@ -11,7 +11,7 @@ set -euo pipefail
 
 # Rough figures for a cold build on 2 cores (README.md, "Measured"), for the progress lines.
 EXPECT_DOWNLOAD=10
-EXPECT_BUILD=60
+EXPECT_BUILD=90
 
 # _compiled: progress detail (go build -v prints each package it compiles).
 _compiled() {
@@ -38,7 +38,7 @@ main() {
         : > "$CACHE/logs/build.log"
         PROGRESS_DETAIL=_compiled progress_run "compiling s3gw (versitygw $VERSITYGW_VERSION, POSIX backend)" \
             "$EXPECT_BUILD" "$CACHE/logs/build.log" \
-            env -C "$SRC_DIR" go build -v -trimpath -gcflags=all=-dwarf=false -ldflags "-s -w" -o "$bin.tmp" .
+            env -C "$SRC_DIR" go build -v "${S3GW_GO_FLAGS[@]}" -o "$bin.tmp" .
         mv "$bin.tmp" "$bin"
         log "s3gw built in $(duration $(($(date +%s) - t0))): $bin ($(du -h "$bin" | cut -f1))"
     fi

@@ -23,11 +23,15 @@ CREDS=$STATE/credentials.env
 RUN_ENV=$STATE/run.env
 SRC_DIR=$OBJECTSTORE_DIR/src/s3gw
 
+# The Go build flags of s3gw: no DWARF (the link strips it anyway), stripped binary.
+S3GW_GO_FLAGS=(-trimpath -gcflags=all=-dwarf=false -ldflags "-s -w")
+
 # build_stamp: names the binary's directory; covers the module files, the source, the
-# build flags (build.sh) and the Go version.
+# build flags and the Go version.
 build_stamp() {
     {
-        cat "$SRC_DIR"/{go.mod,go.sum,main.go} "$OBJECTSTORE_DIR/build.sh"
+        cat "$SRC_DIR"/{go.mod,go.sum,main.go}
+        echo "flags=${S3GW_GO_FLAGS[*]}"
         go env GOVERSION 2> /dev/null || echo nogo
     } | sha256sum | cut -c1-16
 }

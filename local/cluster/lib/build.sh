@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2034
 # Builds the cluster binaries into "$CACHE_DIR/bin-<stamp>" (sourced by cluster.sh; needs
-# lib/common.sh and local/lib/progress.sh):
+# lib/common.sh, which sources local/lib/progress.sh):
 #   kube   one executable for etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
 #          kubelet, kube-proxy, kubectl and CoreDNS (src/kube: its go.mod and go.sum pin
 #          every module; update-module.sh rewrites them from versions.env), with a hard
@@ -9,9 +9,25 @@
 
 KUBE_PROGRAMS=(etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl coredns)
 
+# The Go build flags (the bin dir's stamp covers them): no DWARF (the link strips it anyway).
+KUBE_GO_FLAGS=(-trimpath -gcflags=all=-dwarf=false)
+
 # Rough figures for a cold build on 2 cores (README.md, "Measured"), for the progress lines.
 EXPECT_KUBE_DOWNLOAD=25
 EXPECT_KUBE_BUILD=420
+
+# kube_ldflags: version stamps for component-base, client-go and CoreDNS; a stripped binary.
+kube_ldflags() {
+    local ver major minor p ldflags="-s -w"
+    ver="${K8S_VERSION#v}"
+    major="${ver%%.*}"
+    minor="${ver#*.}"
+    minor="${minor%%.*}"
+    for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+        ldflags="$ldflags -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=$major -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+    done
+    printf '%s -X github.com/coredns/coredns/coremain.GitCommit=%s\n' "$ldflags" "$COREDNS_VERSION"
+}
 
 # _check_module_pins: src/kube/go.mod must require the versions.env pins.
 _check_module_pins() {
@@ -23,11 +39,6 @@ _check_module_pins() {
     done
 }
 
-# _go_env: the settings of every build here (the Go caches stay the caller's).
-_go_env() {
-    export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:--buildvcs=false}"
-}
-
 # _compiled_count: progress detail of the main build (go build -v prints each package it compiles).
 _compiled_count() {
     printf '%s packages compiled (a cold build compiles about %s)' \
@@ -36,7 +47,7 @@ _compiled_count() {
 
 build_all() {
     command -v go > /dev/null || die "go toolchain not found (need Go >= $GO_MIN_VERSION)"
-    local stamp bin t0 major minor ver p kv cv ldflags pause_pid
+    local stamp bin t0 p pause_pid
     stamp="$(build_stamp)"
     bin="$CACHE_DIR/bin-$stamp"
     if [ -f "$bin/.complete" ]; then
@@ -44,26 +55,14 @@ build_all() {
         return 0
     fi
     _check_module_pins
-    _go_env
+    export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:--buildvcs=false}"
     t0=$(date +%s)
     mkdir -p "$bin" "$LOG_DIR"
     KUBE_BUILD_LOG="$LOG_DIR/build-kube.log"
     log "building the cluster binaries into $bin"
 
-    ver="${K8S_VERSION#v}"
-    major="${ver%%.*}"
-    minor="${ver#*.}"
-    minor="${minor%%.*}"
-    kv="k8s.io/component-base/version"
-    cv="k8s.io/client-go/pkg/version"
-    ldflags="-s -w"
-    for p in "$kv" "$cv"; do
-        ldflags="$ldflags -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=$major -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
-    done
-    ldflags="$ldflags -X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION"
-
-    # pause compiles while the modules download (one is CPU, the other network).
-    env -C "$CLUSTER_DIR/src/pause" go build -trimpath -gcflags=all=-dwarf=false -ldflags "-s -w" -o "$bin/pause.tmp" . \
+    # pause compiles while the modules download (one needs the CPU, the other the network).
+    env -C "$CLUSTER_DIR/src/pause" go build "${KUBE_GO_FLAGS[@]}" -ldflags "-s -w" -o "$bin/pause.tmp" . \
         > "$LOG_DIR/build-pause.log" 2>&1 &
     pause_pid=$!
     progress_run "downloading the Go modules of Kubernetes $K8S_VERSION, etcd $ETCD_VERSION, CoreDNS $COREDNS_VERSION" \
@@ -77,7 +76,7 @@ build_all() {
     : > "$KUBE_BUILD_LOG"
     PROGRESS_DETAIL=_compiled_count progress_run "compiling kube (${KUBE_PROGRAMS[*]})" \
         "$EXPECT_KUBE_BUILD" "$KUBE_BUILD_LOG" \
-        env -C "$CLUSTER_DIR/src/kube" go build -v -trimpath -gcflags=all=-dwarf=false -ldflags "$ldflags" -o "$bin/kube.tmp" .
+        env -C "$CLUSTER_DIR/src/kube" go build -v "${KUBE_GO_FLAGS[@]}" -ldflags "$(kube_ldflags)" -o "$bin/kube.tmp" .
     mv "$bin/kube.tmp" "$bin/kube"
     for p in "${KUBE_PROGRAMS[@]}"; do
         rm -f "$bin/$p"

@@ -30,12 +30,12 @@ need_root() {
 }
 
 # Binary directory for the current pins: the stamp covers the Go modules (go.mod, go.sum),
-# the sources, the build script (flags) and the Go version.
+# the sources, the build flags (lib/build.sh) and the Go version.
 build_stamp() {
     {
         echo "k8s=$K8S_VERSION staging=$K8S_STAGING_VERSION etcd=$ETCD_VERSION coredns=$COREDNS_VERSION"
-        cat "$CLUSTER_DIR"/src/kube/{go.mod,go.sum,main.go} "$CLUSTER_DIR"/src/pause/{go.mod,main.go} \
-            "$CLUSTER_DIR/lib/build.sh"
+        cat "$CLUSTER_DIR"/src/kube/{go.mod,go.sum,main.go} "$CLUSTER_DIR"/src/pause/{go.mod,main.go}
+        echo "flags=${KUBE_GO_FLAGS[*]} ldflags=$(kube_ldflags)"
         go env GOVERSION 2> /dev/null || echo nogo
     } | sha256sum | cut -c1-16
 }
