@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks the Spark base images' container contract without Kubernetes, with `docker run`
-# against the project's dockerd (images.sh up must have run).
+# against the project's dockerd (images.sh up --spark4 must have run: plain `up` builds the
+# Spark 3.5 image only).
 #   test-spark-base.sh             both images: the digest references written by images.sh up
 #                                  (spark-base.ref: Spark 3.5, spark4-base.ref: Spark 4; the
 #                                  tags from versions.env if a ref file is missing)
