@@ -340,7 +340,7 @@ export function validateStackConfig(
     return {
         cluster: stack.cluster,
         rbac: rbac.valid,
-        image: image.valid,
+        image: imageArgsOf(image.valid),
         jobs: Object.entries(checkedJobs.valid).map(([name, settings]) => ({
             name,
             settings,
@@ -350,6 +350,18 @@ export function validateStackConfig(
         ...(stack.observability !== undefined ? { observability: stack.observability } : {}),
         ...(stack.storeKeys !== undefined ? { storeKeys: stack.storeKeys } : {}),
     };
+}
+
+/**
+ * JobImage's arguments from its validated settings. Mode `existing` keeps none of the build
+ * settings the validation filled in: JobImage validates its arguments again, and refuses
+ * build settings with an existing image.
+ */
+function imageArgsOf(image: JobImageSettings): JobImageSettings {
+    if (image.mode !== "existing") return image;
+    const { tag, baseImage, jars, context, dockerfile, platform, ...existing } = image;
+    void [tag, baseImage, jars, context, dockerfile, platform];
+    return existing as JobImageSettings;
 }
 
 /** The secret variables that are well-formed, when the rest of the configuration is not. */

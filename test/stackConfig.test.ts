@@ -4,6 +4,7 @@
  * of a stack, its cross-job checks included, is reported in one error before anything
  * is created.
  */
+import { jobImageProblems } from "@pyspark-k8s/pulumi";
 import { ConfigError } from "../lib/configProblems";
 import { resultJobOf, validateStackConfig } from "../lib/stackValidation";
 
@@ -27,6 +28,12 @@ function problemsOf(raw: Record<string, unknown>, secretKeys?: Set<string>): str
 }
 
 describe("validateStackConfig", () => {
+    it("gives JobImage arguments it accepts: an existing image without the build defaults", () => {
+        const { image } = validateStackConfig(minimal());
+        expect(image).not.toHaveProperty("tag");
+        expect(jobImageProblems(image).problems).toEqual([]);
+    });
+
     it("fills every default, through the components' own", () => {
         const config = validateStackConfig(minimal());
         expect(config.rbac).toEqual({
