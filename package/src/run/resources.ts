@@ -32,7 +32,7 @@ export function serveRunResourcesFromPlugin(): void {
  * state and run in the engine's Node dynamic-provider process, so it captures nothing but
  * strings and loads the implementation there.
  */
-function dynamicProvider(type: RunResourceType): pulumi.dynamic.ResourceProvider {
+export function dynamicProvider(type: RunResourceType): pulumi.dynamic.ResourceProvider {
     // Inputs and outputs differ per type; the engine hands them over untyped anyway.
     type Untyped = RunResourceProvider<unknown, unknown>;
     const impl = (): Untyped =>
@@ -40,21 +40,27 @@ function dynamicProvider(type: RunResourceType): pulumi.dynamic.ResourceProvider
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         (require(IMPLEMENTATIONS) as typeof import("./providers")).providers[type] as Untyped;
     const show = (line: string) => console.error(line);
+    // The engine adds the serialized provider itself (`__provider`): not the resource's own.
+    const own = (props: unknown): Record<string, unknown> => {
+        const { __provider: _provider, ...rest } = (props ?? {}) as Record<string, unknown>;
+        void _provider;
+        return rest;
+    };
     return {
-        create: (inputs) => impl().create(inputs, show),
-        diff: (id, olds, news) => impl().diff(id, olds, news),
+        create: (inputs) => impl().create(own(inputs), show),
+        diff: (id, olds, news) => impl().diff(id, own(olds), own(news)),
         update: (id, olds, news) =>
-            impl().update?.(id, olds, news) ??
-            Promise.resolve({ outs: { ...(olds as object), ...(news as object) } }),
+            impl().update?.(id, own(olds), own(news)) ??
+            Promise.resolve({ outs: { ...own(olds), ...own(news) } }),
         read: async (id, props) => {
             const read = impl().read;
             if (!read) return { id, props: props as unknown };
-            const found: unknown = await read(id, props);
+            const found: unknown = await read(id, own(props));
             // Gone: an empty id drops the resource from the stack.
             return found ? { id, props: found } : { id: "", props: {} };
         },
         delete: async (id, props) => {
-            await impl().delete?.(id, props, show);
+            await impl().delete?.(id, own(props), show);
         },
     };
 }
