@@ -103,10 +103,10 @@ export const jobRuns = Object.fromEntries(jobs.map(({ name, job }) => [name, job
 /** The result line of `resultJob`, or of the stack's only job that runs during `pulumi up`. */
 export const result = jobs.find(({ name }) => name === resultJobOf(config))?.job.result;
 /** The History Server: its URL (reachable where the cluster's Service IPs are) and how to reach it otherwise. */
-export const historyServer = history && { url: history.url, portForward: history.portForward };
+export const historyServer = history
+    ? { url: history.url, portForward: history.portForward }
+    : null;
 /** Where the runs' pod logs are kept, and the keeper that prints them (`npm run job -- logs <job>`). */
-export const logKeeper = keeper && {
-    location: keeper.location,
-    namespace: rbac.namespace,
-    deployment: keeper.deploymentName,
-};
+export const logKeeper = keeper
+    ? { location: keeper.location, namespace: rbac.namespace, deployment: keeper.deploymentName }
+    : null;

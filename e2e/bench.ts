@@ -8,7 +8,9 @@
  * - no-op `pulumi preview` and `pulumi up` of the stack vs `pulumi preview` of an empty
  *   program;
  * - bring-up of the cluster (state purged: new certificates, empty etcd; binaries
- *   cached) and warm (state kept), and of the image services (caches kept).
+ *   cached) and warm (state kept), and of the image services (caches kept);
+ * - what the stack's observability adds to a run (event log, kept pod logs, metrics):
+ *   the same pi run with it on, alternating with the runs above.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -19,7 +21,9 @@ import { validateStackConfig } from "../lib/stackValidation";
 import { runSpec } from "../package/src/lib/runSpec";
 import { localPodTemplateFiles, sparkMaster, sparkSubmitArgs } from "../package/src/lib/submit";
 import { removeRun } from "../package/src/runner/runner";
+import { objectStoreUp, stackKeys } from "./etl";
 import { KUBECONFIG, Project, REPO, adminClient, sourcedEnv } from "./harness";
+import { prepareHistoryBucket } from "./observe";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -61,13 +65,20 @@ const NAMESPACE = "spark-bench";
 
 type StackDoc = { config: Record<string, unknown> };
 
-/** A copy of the project with stack `bench`: the local stack's pi job in its own namespace. */
-function benchProject(edit: (doc: StackDoc) => void = () => undefined): Project {
+/**
+ * A copy of the project with stack `bench`: the local stack's pi job in its own namespace,
+ * without the stack's observability unless `observed`.
+ */
+function benchProject(edit: (doc: StackDoc) => void = () => undefined, observed = false): Project {
     const project = new Project(STACK);
     const doc = yaml.load(
         fs.readFileSync(path.join(project.dir, "Pulumi.local.yaml"), "utf8"),
     ) as StackDoc;
-    doc.config["pyspark-k8s:namespace"] = NAMESPACE;
+    doc.config["pyspark-k8s:namespace"] = observed ? `${NAMESPACE}-observed` : NAMESPACE;
+    if (!observed) {
+        delete doc.config["pyspark-k8s:observability"];
+        delete doc.config["pyspark-k8s:storeKeys"];
+    }
     // pi alone: the ETL job, its secrets and its jars are not what is measured.
     delete (doc.config["pyspark-k8s:jobs"] as Record<string, unknown>).etl;
     delete (doc.config["pyspark-k8s:image"] as Record<string, unknown>).jars;
@@ -83,6 +94,18 @@ async function main(): Promise<void> {
     const rows: [string, number[], string][] = [];
     const project = benchProject();
     project.up(); // image, RBAC and a first run: not measured
+    // The same stack with the local stack's observability, on the object store.
+    const observed = benchProject(undefined, true);
+    objectStoreUp(stackKeys(observed));
+    prepareHistoryBucket();
+    report(
+        "first pulumi up with observability (History Server, log keeper, a first run)",
+        observed.up().seconds,
+    );
+    const runSeconds = (p: Project) =>
+        Number(
+            (p.outputs().jobRuns as Record<string, { durationSeconds: number }>).pi.durationSeconds,
+        );
 
     // The seed's way, for comparison: spark-submit in cluster mode from this machine,
     // with the same job settings and image as the stack's run.
@@ -126,9 +149,18 @@ async function main(): Promise<void> {
 
     const viaPulumi: number[] = [];
     const plain: number[] = [];
+    const withObservability: number[] = [];
+    const runOff: number[] = [];
+    const runOn: number[] = [];
     for (let i = 0; i < RUNS; i++) {
         project.set("jobs.pi.runId", `bench-${i}`);
         viaPulumi.push(report(`run ${i + 1}: pulumi up running pi`, project.up().seconds));
+        runOff.push(report(`run ${i + 1}: its run, in the cluster`, runSeconds(project)));
+        observed.set("jobs.pi.runId", `bench-${i}`);
+        withObservability.push(
+            report(`run ${i + 1}: pulumi up running pi, observed`, observed.up().seconds),
+        );
+        runOn.push(report(`run ${i + 1}: its run, in the cluster`, runSeconds(observed)));
         const tag = `plain${i}${Date.now().toString(36).slice(-4)}`;
         const args = sparkSubmitArgs(spec, { master, runName: `pi-${tag}`, podTemplateDir }).map(
             (a) =>
@@ -146,6 +178,19 @@ async function main(): Promise<void> {
         await removeRun(cleanupDeps, spec.namespace, `pyspark-k8s/run=pi-${tag}`);
     }
     rows.push(["pulumi up running the pi job (submitter cluster)", viaPulumi, ""]);
+    rows.push([
+        "the same with event log, kept pod logs and metrics (the local stack's observability)",
+        withObservability,
+        `+${(median(withObservability) - median(viaPulumi)).toFixed(1)} s`,
+    ]);
+    rows.push(["the run itself (jobRuns durationSeconds), observability off", runOff, ""]);
+    rows.push([
+        "the run itself, observability on",
+        runOn,
+        `+${(median(runOn) - median(runOff)).toFixed(1)} s`,
+    ]);
+    must(observed.pulumi("destroy", "--yes", "--skip-preview"));
+    observed.dispose();
     const perRun = viaPulumi.map((v, i) => v / plain[i]);
     rows.push([
         "plain spark-submit in cluster mode from this machine, same app and settings",

@@ -17,6 +17,13 @@ import {
     uploadDataset,
 } from "./etl";
 import { ObjectView, Project, REPO, adminClient, getObject, list, pollUntil } from "./harness";
+import {
+    HISTORY_BUCKET,
+    eventLogText,
+    keptLogs,
+    prepareHistoryBucket,
+    storeKeysUnder,
+} from "./observe";
 
 const NS = "spark-local";
 const ALL_VERBS = [
@@ -31,6 +38,8 @@ const ALL_VERBS = [
 ];
 
 interface Run {
+    appId: string;
+    logs: string;
     submitter: string;
     runName: string;
     namespace: string;
@@ -63,6 +72,7 @@ beforeAll(() => {
     keys = stackKeys(project);
     objectStoreUp(keys);
     expected = uploadDataset(5000, 7, 3);
+    prepareHistoryBucket();
 });
 
 afterAll(() => {
@@ -139,7 +149,7 @@ describe("the local stack, as npm run job runs it", () => {
         expect(readOutput()).toEqual(expected.by_region);
     });
 
-    it("no credential appears in plain text: process arguments, stack export, pulumi's output, pod specs, the driver log", async () => {
+    it("no credential appears in plain text: process arguments, stack export, pulumi's output, pod specs (the History Server's and the log keeper's too), the driver log, the event logs, the kept logs", async () => {
         expect(sawSparkSubmit).toBe(true);
         expect([...leakingArgs]).toEqual([]);
         const exported = project.pulumi("stack", "export");
@@ -151,7 +161,24 @@ describe("the local stack, as npm run job runs it", () => {
             "spark-kubernetes-driver",
             100000,
         );
+        // The History Server and the log keeper ran, and their pods are among those checked.
+        const services = [...podsSeen.values()].map(
+            (p) =>
+                (p.metadata as { labels: Record<string, string> }).labels["app.kubernetes.io/name"],
+        );
+        expect(services).toEqual(
+            expect.arrayContaining(["spark-history-server", "spark-log-keeper"]),
+        );
+        const eventLogs = Object.values(runs()).flatMap((run) =>
+            storeKeysUnder(HISTORY_BUCKET, `events/eventlog_v2_${run.appId}/`)
+                .filter((k) => k.endsWith(".zstd"))
+                .map(eventLogText),
+        );
+        expect(eventLogs.length).toBeGreaterThanOrEqual(2);
+        const kept = Object.values(runs()).flatMap((run) => Object.values(keptLogs(run.logs)));
+        expect(kept.length).toBeGreaterThanOrEqual(4);
         for (const secret of [keys.secretAccessKey, keys.accessKeyId]) {
+            for (const text of [...eventLogs, ...kept]) expect(text).not.toContain(secret);
             expect(exported.output).not.toContain(secret);
             expect(upOutput).not.toContain(secret);
             expect(podSpecs).not.toContain(secret);
@@ -200,7 +227,7 @@ describe("the local stack, as npm run job runs it", () => {
         const stackObjects = [
             ...kubectlItems("namespace", NS),
             ...kubectlItems(
-                "serviceaccount,rolebinding,networkpolicy,configmap,secret,job",
+                "serviceaccount,role,rolebinding,networkpolicy,configmap,secret,job,deployment,service",
                 "-n",
                 NS,
                 "-l",

@@ -10,6 +10,23 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
+# What the observability cases (e2e/observability.test.ts) look with: a real Prometheus
+# (local/prometheus, built from its Go module), and Debian's Chromium, headless.
+CHROMIUM_DEB_VERSION=156.0.8078.114-1~deb12u1
+bring_up_observers() {
+    step "Prometheus and Chromium, for the observability cases"
+    if ! command -v chromium > /dev/null; then
+        apt-get -o DPkg::Lock::Timeout=600 update -qq
+        if apt-cache show "chromium=$CHROMIUM_DEB_VERSION" > /dev/null 2>&1; then
+            DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "chromium=$CHROMIUM_DEB_VERSION"
+        else
+            echo "note: chromium $CHROMIUM_DEB_VERSION is no longer served; installing the candidate" >&2
+            DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends chromium
+        fi
+    fi
+    bash local/prometheus/prometheus.sh up
+}
+
 stop_local() {
     local status=$?
     bring_down_local || status=1
@@ -31,6 +48,8 @@ step "pyarrow, which the scenario reads the ETL job's Parquet output with"
     . toolchain/env.sh
     python -m pip install --quiet --disable-pip-version-check -r e2e/requirements.txt
 )
+
+bring_up_observers
 
 step "scenario"
 json_args=()

@@ -3,8 +3,16 @@
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 
-# Installs the npm packages from the lockfile when they are missing or stale.
+# Installs or reuses the pinned Node.js (toolchain/node.sh) and puts it first on PATH for
+# the rest of the calling script (npm, npx, jest and pulumi programs run on it), then
+# installs the npm packages from the lockfile when they are missing or stale.
 ensure_npm_packages() {
+    local node_bin
+    node_bin="$(bash toolchain/node.sh --print-bin)"
+    case ":$PATH:" in
+        ":$node_bin:"*) ;;
+        *) export PATH="$node_bin:$PATH" ;;
+    esac
     if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
         step "npm ci"
         npm ci --ignore-scripts --no-audit --no-fund
@@ -49,6 +57,17 @@ bring_up_objectstore() { # STACK
         --csv "$dataset/sales.csv" --expected "$dataset/expected.json"
     bash local/objectstore/objectstore.sh put "$ETL_BUCKET" input/sales.csv "$dataset/sales.csv"
     rm -rf "$dataset"
+    prepare_history_bucket
+}
+
+# The local stack's event-log directory must exist before a run writes to it or the
+# History Server reads it (Pulumi.local.yaml's observability.eventLog.dir): its marker.
+HISTORY_BUCKET=psk-history
+prepare_history_bucket() {
+    local empty
+    empty=$(mktemp)
+    bash local/objectstore/objectstore.sh put "$HISTORY_BUCKET" events/ "$empty"
+    rm -f "$empty"
 }
 
 # The ETL job's dataset in the local object store (Pulumi.local.yaml's jobs.etl.args).
@@ -62,6 +81,11 @@ ETL_BAD_ROWS=3
 bring_down_local() {
     local status=0
     step "stopping the object store, the local cluster and the image services"
+    # Prometheus (started by the e2e) first: it watches the cluster's API.
+    bash local/prometheus/prometheus.sh down || {
+        echo "prometheus down failed" >&2
+        status=1
+    }
     bash local/objectstore/objectstore.sh down || {
         echo "object store down failed" >&2
         status=1

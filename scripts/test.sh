@@ -102,10 +102,14 @@ summary() {
     return "$status"
 }
 
+# The suites' result files; removed on exit (a global: the EXIT trap runs after main).
+work=""
+remove_work() { if [ -n "$work" ]; then rm -rf "$work"; fi; }
+
 main() {
-    local work e2e_note
+    local e2e_note
     work="$(mktemp -d)"
-    trap 'rm -rf "$work"' EXIT
+    trap remove_work EXIT
 
     ensure_npm_packages
     build_package

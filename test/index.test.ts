@@ -350,6 +350,33 @@ describe("stack local (this repo's cluster)", () => {
             context: "psk-local",
         });
     });
+
+    it("observes its runs: event logs on the object store, a History Server, the pod logs kept, metrics", async () => {
+        const run = await runOf("local");
+        expect(run.error).toBeUndefined();
+        for (const spec of jobSpecs(run))
+            expect(spec).toMatchObject({
+                conf: {
+                    "spark.eventLog.dir": "s3a://psk-history/events",
+                    "spark.ui.prometheus.enabled": "true",
+                },
+            });
+        expect(byType(run, "pyspark-k8s:history:SparkHistoryServer").map((r) => r.name)).toEqual([
+            "spark-history",
+        ]);
+        expect(byType(run, "pyspark-k8s:logs:SparkLogKeeper").map((r) => r.name)).toEqual([
+            "log-keeper",
+        ]);
+        // The store's keys reach Secrets only.
+        for (const r of run.registered.filter(
+            (x) => x.type.startsWith("kubernetes:") && x.type !== "kubernetes:core/v1:Secret",
+        ))
+            expect(JSON.stringify(r.inputs)).not.toContain(SECRET_PLACEHOLDER);
+        expect(run.outputs.logKeeper).toMatchObject({
+            location: "s3://psk-history/logs/spark-local/",
+            namespace: "spark-local",
+        });
+    });
 });
 
 describe("every stack file", () => {

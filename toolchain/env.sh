@@ -1,18 +1,19 @@
 # shellcheck shell=bash
 # shellcheck source-path=SCRIPTDIR
-# Source me: puts the project's Pulumi/Spark toolchain (built by toolchain/build.sh) first on PATH
-# and configures Pulumi for local, offline use. Safe to source more than once.
+# Source me: puts the project's toolchain (built by toolchain/build.sh) first on PATH and
+# configures Pulumi for local, offline use. Safe to source more than once.
 _psk_tc_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
 source "$_psk_tc_dir/versions.env"
-PSK_TOOLCHAIN_CACHE="${PSK_CACHE:-$HOME/.cache/pyspark-k8s}/toolchain"
-export PSK_TOOLCHAIN_CACHE
-export PSK_TOOLCHAIN_BIN="$PSK_TOOLCHAIN_CACHE/bin"
-export PSK_TOOLCHAIN_VENV="$PSK_TOOLCHAIN_CACHE/venv"
+# shellcheck source=paths.sh
+source "$_psk_tc_dir/paths.sh"
+export PSK_TOOLCHAIN_CACHE PSK_TOOLCHAIN_BIN PSK_TOOLCHAIN_VENV PSK_NODE_BIN
 
+# The pinned Node.js first (pulumi programs, plugins, the language host's node, npm and
+# jest run on it), then the built binaries, then the pyspark venv (spark-submit).
 case ":$PATH:" in
-    *":$PSK_TOOLCHAIN_BIN:$PSK_TOOLCHAIN_VENV/bin:"*) ;;
-    *) export PATH="$PSK_TOOLCHAIN_BIN:$PSK_TOOLCHAIN_VENV/bin:$PATH" ;;
+    *":$PSK_NODE_BIN:$PSK_TOOLCHAIN_BIN:$PSK_TOOLCHAIN_VENV/bin:"*) ;;
+    *) export PATH="$PSK_NODE_BIN:$PSK_TOOLCHAIN_BIN:$PSK_TOOLCHAIN_VENV/bin:$PATH" ;;
 esac
 
 # Pulumi: plugin cache and credentials under the cache dir, never phone home, never download plugins.
@@ -26,7 +27,8 @@ export PULUMI_NODEJS_TRANSPILE_ONLY="${PULUMI_NODEJS_TRANSPILE_ONLY:-true}"
 # Resource providers come from the plugin cache above, at the exact versions that
 # build.sh installed (an ambient pulumi-resource-* on PATH would be used for ANY
 # requested version, with a warning on every run). The language host and the
-# dynamic-provider shim are "bundled" plugins: found next to the pulumi binary.
+# dynamic-provider shim are "bundled" plugins: found next to the pulumi binary (the YAML
+# host too, when built; it starts pulumi-language-nodejs from its own directory).
 export PULUMI_IGNORE_AMBIENT_PLUGINS="${PULUMI_IGNORE_AMBIENT_PLUGINS:-true}"
 # Local file backend (state outside the repo) unless the caller chose a backend.
 if [ -z "${PULUMI_BACKEND_URL:-}" ]; then

@@ -4,6 +4,7 @@
  * runner to a stand-in API server.
  */
 import * as fs from "fs";
+import * as http from "http";
 import * as path from "path";
 import { imageBuild, jobRun, runResult } from "../src/run/providers";
 import { FakeApi, RUN, attachRequest, clusterRun } from "./fixtures/fakeApi";
@@ -206,5 +207,39 @@ describe("ImageBuild", () => {
             .catch((e: Error) => e.message);
         expect(failed).toContain("build-image: IMAGE_NAME is not set");
         expect(fs.existsSync(script)).toBe(true);
+    });
+
+    describe("read asks the registry whether it still holds the image", () => {
+        let server: http.Server;
+        let port = 0;
+        const held = new Set<string>();
+        const digest = `sha256:${"b".repeat(64)}`;
+        beforeAll(async () => {
+            server = http.createServer((request, response) => {
+                response.statusCode =
+                    request.method === "HEAD" && held.has(request.url ?? "") ? 200 : 404;
+                response.end();
+            });
+            await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+            port = (server.address() as { port: number }).port;
+            held.add(`/v2/pyspark-jobs/manifests/${digest}`);
+        });
+        afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+        const props = (imageRef: string) => ({ ...inputs, imageRef });
+
+        it("keeps an image the registry holds", async () => {
+            const kept = props(`127.0.0.1:${port}/pyspark-jobs@${digest}`);
+            expect(await imageBuild.read!("id", kept)).toEqual(kept);
+        });
+
+        it("drops an image the registry no longer has, so that up pushes it again", async () => {
+            const gone = props(`127.0.0.1:${port}/other@${digest}`);
+            expect(await imageBuild.read!("id", gone)).toBeUndefined();
+        });
+
+        it("keeps the record when the registry cannot be asked", async () => {
+            const unreachable = props(`127.0.0.1:1/pyspark-jobs@${digest}`);
+            expect(await imageBuild.read!("id", unreachable)).toEqual(unreachable);
+        });
     });
 });

@@ -12,6 +12,7 @@
  * - ImageBuild builds and pushes the job image with the docker CLI.
  */
 import * as path from "path";
+import { MANIFEST_ACCEPT, manifestUrl } from "../lib/imageManifest";
 import type { RunSpec } from "../lib/runSpec";
 import { AttachRequest, RunOutcome, attachRequestSchema } from "../runner/protocol";
 import { Progress, callRunner, runProcess } from "./runnerCall";
@@ -171,6 +172,9 @@ export const imageBuild: RunResourceProvider<ImageBuildInputs, ImageBuildOutputs
         void _password;
         return { id: imageRef, outs: { ...recorded, imageRef } };
     },
+    async read(_id, props) {
+        return (await registryLacks(props.imageRef)) ? undefined : props;
+    },
     diff(_id, olds, news) {
         const replaces = changedKeys(olds, news, REBUILDING_KEYS);
         return Promise.resolve({ changes: replaces.length > 0, replaces });
@@ -180,6 +184,26 @@ export const imageBuild: RunResourceProvider<ImageBuildInputs, ImageBuildOutputs
         return Promise.resolve();
     },
 };
+
+/**
+ * True only when the registry says it no longer has the image (404). Any other answer
+ * (a registry that wants credentials for reading, or cannot be reached) keeps the record:
+ * a refresh must not rebuild an image only because the registry could not be asked.
+ */
+async function registryLacks(imageRef: string): Promise<boolean> {
+    const url = manifestUrl(imageRef);
+    if (!url) return false;
+    try {
+        const answer = await fetch(url, {
+            method: "HEAD",
+            headers: { Accept: MANIFEST_ACCEPT },
+            signal: AbortSignal.timeout(10_000),
+        });
+        return answer.status === 404;
+    } catch {
+        return false;
+    }
+}
 
 /** Every run resource, by type name. */
 export const providers = { RunResult: runResult, JobRun: jobRun, ImageBuild: imageBuild } as const;

@@ -1,3 +1,7 @@
+// Command pulumi-resource-kubernetes serves the pulumi-kubernetes provider (the release
+// pinned in go.mod) with the schema and terraform mapping that build.sh generates from
+// that release's committed files. It exits when its parent (the CLI) has died
+// (package parentwatch), instead of serving an abandoned port.
 package main
 
 import (
@@ -5,6 +9,8 @@ import (
 
 	"github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/provider"
 	"github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version"
+
+	"psk.local/toolchain/parentwatch"
 )
 
 //go:embed schema-embed.json
@@ -14,5 +20,6 @@ var schema []byte
 var terraformMapping []byte
 
 func main() {
+	parentwatch.Start("pulumi-resource-kubernetes")
 	provider.Serve("kubernetes", version.Version, schema, terraformMapping)
 }

@@ -1,0 +1,3 @@
+module psk.local/toolchain/parentwatch
+
+go 1.24
