@@ -13,3 +13,10 @@ die() {
 
 # step MESSAGE...: a heading between the parts of a long command.
 step() { printf '\n==> %s\n' "$*" >&2; }
+
+# apt_get ARGS...: apt-get, one at a time across the project's scripts (the toolchain, the
+# images and the cluster install their packages concurrently), waiting for dpkg's own lock.
+apt_get() {
+    DEBIAN_FRONTEND=noninteractive flock /run/lock/pyspark-k8s-apt.lock \
+        apt-get -o DPkg::Lock::Timeout=600 "$@"
+}

@@ -16,12 +16,12 @@ CHROMIUM_DEB_VERSION=156.0.8078.114-1~deb12u1
 bring_up_observers() {
     step "Prometheus and Chromium, for the observability cases"
     if ! command -v chromium > /dev/null; then
-        apt-get -o DPkg::Lock::Timeout=600 update -qq
+        apt_get update -qq
         if apt-cache show "chromium=$CHROMIUM_DEB_VERSION" > /dev/null 2>&1; then
-            DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "chromium=$CHROMIUM_DEB_VERSION"
+            apt_get install -y -qq --no-install-recommends "chromium=$CHROMIUM_DEB_VERSION"
         else
             echo "note: chromium $CHROMIUM_DEB_VERSION is no longer served; installing the candidate" >&2
-            DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends chromium
+            apt_get install -y -qq --no-install-recommends chromium
         fi
     fi
     bash local/prometheus/prometheus.sh up
@@ -42,7 +42,7 @@ build_package
 # first (it listens on the cluster's bridge); the scenario starts it with its stack's keys.
 bash local/objectstore/objectstore.sh down
 bash local/cluster/cluster.sh down --purge
-bring_up_local up
+bring_up_local --for-tests up
 step "pyarrow, which the scenario reads the ETL job's Parquet output with"
 (
     . toolchain/env.sh

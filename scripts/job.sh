@@ -73,6 +73,7 @@ export DOCKER=/usr/bin/docker DOCKER_BUILDKIT=0 DOCKER_BUILD_NETWORK=host
 runs_before="$(mktemp)" runs_after="$(mktemp)"
 trap 'rm -f "$runs_before" "$runs_after"; release_local' EXIT
 pulumi stack output jobRuns --stack local --json > "$runs_before" 2> /dev/null || true
+bash scripts/clear-stale-locks.sh local
 # Run records of an older version of the project cannot be refreshed: forget them first.
 bash scripts/forget-old-runs.sh local
 step "pulumi up -s local${replace[*]:+ (re-running every job)}"

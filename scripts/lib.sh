@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Shared by the scripts under scripts/: progress lines and the npm install step.
 
-step() { printf '\n==> %s\n' "$*" >&2; }
+# shellcheck source=scripts/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # Installs or reuses the pinned Node.js (toolchain/node.sh) and puts it first on PATH for
 # the rest of the calling script (npm, npx, jest and pulumi programs run on it), then
@@ -29,17 +30,49 @@ build_package() {
     fi
 }
 
-# Builds or reuses the toolchain, the local registry and images, the local cluster and the
-# object store's binary (started by bring_up_objectstore, or by the e2e with its keys).
+# Parts that build side by side (start_part), and their names, until wait_parts.
+PART_PIDS=()
+PART_NAMES=()
+
+# start_part NAME CMD...: runs CMD in the background; wait_parts collects its status.
+start_part() {
+    local name=$1
+    shift
+    "$@" &
+    PART_PIDS+=("$!")
+    PART_NAMES+=("$name")
+}
+
+# wait_parts: waits for every started part; fails naming each part that failed.
+wait_parts() {
+    local i failed=()
+    for i in "${!PART_PIDS[@]}"; do
+        wait "${PART_PIDS[$i]}" || failed+=("${PART_NAMES[$i]}")
+    done
+    PART_PIDS=()
+    PART_NAMES=()
+    [ "${#failed[@]}" -eq 0 ] || die "failed: ${failed[*]} (their messages are above)"
+}
+
+# bring_up_local [--for-tests] CLUSTER_ARGS...: builds or reuses the toolchain, the local
+# registry and images, the local cluster and the object store's binary (started by
+# bring_up_objectstore, or by the e2e with its keys), side by side: the builds are
+# CPU-bound but their downloads are not. --for-tests adds what only the tests use: the YAML
+# language host and spark-submit, the Spark 4 base image and the Prometheus server.
 bring_up_local() {
-    step "toolchain (Pulumi CLI, providers, spark-submit)"
-    bash toolchain/build.sh
-    step "local registry and Spark base image"
-    bash local/images/images.sh up
-    step "local Kubernetes cluster"
-    bash local/cluster/cluster.sh "$@"
-    step "object store binary (SeaweedFS)"
-    bash local/objectstore/objectstore.sh build
+    local toolchain=() images=()
+    if [ "${1:-}" = --for-tests ]; then
+        toolchain=(--with tests)
+        images=(--spark4)
+        shift
+    fi
+    step "toolchain, local registry and images, cluster and object store, built or reused side by side"
+    start_part toolchain bash toolchain/build.sh "${toolchain[@]}"
+    start_part "registry and images" bash local/images/images.sh up "${images[@]}"
+    start_part "object store binary" bash local/objectstore/objectstore.sh build
+    if [ "${#images[@]}" -gt 0 ]; then start_part prometheus bash local/prometheus/prometheus.sh build; fi
+    start_part "local cluster" bash local/cluster/cluster.sh "$@"
+    wait_parts
 }
 
 # The local object store, keyed with a stack's S3 secrets (secretEnv.etl): the stack file
@@ -47,7 +80,7 @@ bring_up_local() {
 # command line. Then the ETL job's input: the generated sales dataset, uploaded.
 bring_up_objectstore() { # STACK
     local key secret dataset
-    step "local object store (SeaweedFS) with the S3 keys of stack $1"
+    step "local object store (versitygw) with the S3 keys of stack $1"
     key=$(bash toolchain/pulumi.sh config get --path 'pyspark-k8s:secretEnv.etl.AWS_ACCESS_KEY_ID' --stack "$1")
     secret=$(bash toolchain/pulumi.sh config get --path 'pyspark-k8s:secretEnv.etl.AWS_SECRET_ACCESS_KEY' --stack "$1")
     OBJECTSTORE_ACCESS_KEY_ID=$key OBJECTSTORE_SECRET_ACCESS_KEY=$secret \

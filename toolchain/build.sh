@@ -54,10 +54,8 @@ GO_BUILD_FLAGS=(-trimpath "-gcflags=all=-dwarf=false")
 # waiting for any other apt-get on the machine to finish.
 apt_install() {
     [ "$(id -u)" = 0 ] || die "need Debian packages '$*' but not root: install them with apt-get and re-run"
-    local apt=(flock "$CACHE/.apt.lock" apt-get -o DPkg::Lock::Timeout=300)
-    DEBIAN_FRONTEND=noninteractive "${apt[@]}" update -qq || die "apt-get update failed"
-    DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq --no-install-recommends "$@" \
-        || die "apt-get install $* failed"
+    apt_get update -qq || die "apt-get update failed"
+    apt_get install -y -qq --no-install-recommends "$@" || die "apt-get install $* failed"
 }
 
 # key INPUT...: hash of a component's inputs (directories are hashed file by file).

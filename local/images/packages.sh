@@ -11,7 +11,7 @@ APT_UPDATED=0
 apt_install_pinned() { # pkg=version ...
     local spec pkg ver args=()
     if [ "$APT_UPDATED" = 0 ]; then
-        progress_run "apt-get update" 20 "$STATE/apt.log" apt-get -o DPkg::Lock::Timeout=600 update -q
+        progress_run "apt-get update" 20 "$STATE/apt.log" apt_get update -q
         APT_UPDATED=1
     fi
     for spec in "$@"; do
@@ -24,8 +24,8 @@ apt_install_pinned() { # pkg=version ...
             args+=("$pkg")
         fi
     done
-    DEBIAN_FRONTEND=noninteractive progress_run "apt-get install ${args[*]}" 60 "$STATE/apt.log" \
-        apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${args[@]}"
+    progress_run "apt-get install ${args[*]}" 60 "$STATE/apt.log" \
+        apt_get install -y -q --no-install-recommends "${args[@]}"
 }
 
 # dpkg-query exits 1 for a package that was never installed (or was purged): that is "none", not an error.
