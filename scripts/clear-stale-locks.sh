@@ -22,7 +22,7 @@ main() {
         [ -f "$lock" ] || continue
         read -r pid host < <(node -e 'const l = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
             console.log(Number(l.pid) || 0, l.hostname ?? "")' "$lock")
-        [ "$host" = "$(hostname)" ] && [ "$pid" -gt 0 ] || continue
+        if [ "$host" != "$(hostname)" ] || [ "$pid" -eq 0 ]; then continue; fi
         kill -0 "$pid" 2> /dev/null && continue
         log "removing the lock of stack $stack left by process $pid, which no longer runs ($lock)"
         rm -f "$lock"
