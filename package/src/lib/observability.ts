@@ -10,7 +10,7 @@
  * Per-bucket options leave a job's own S3A settings (other buckets) alone.
  */
 import { z } from "zod";
-import type { ConfEntry } from "./submit";
+import type { ConfEntry } from "./confEntry";
 
 /** An S3 or S3-compatible store: where requests go and how they are addressed. */
 export const objectStoreSchema = z.strictObject({

@@ -12,6 +12,7 @@ import {
     localDriverPodTemplate,
     podTemplateYaml,
 } from "./podTemplate";
+import type { ConfEntry } from "./confEntry";
 
 /** What is decided at run time, per run. */
 export interface RunIdentity {
@@ -49,8 +50,7 @@ export function runLabels(spec: RunSpec, runName: string): Record<string, string
     };
 }
 
-/** One `--conf` setting: key and value. */
-export type ConfEntry = [key: string, value: string];
+export type { ConfEntry };
 
 /**
  * The `--conf` settings the program makes for a run from the deployer, in a stable order:
