@@ -52,8 +52,11 @@ class OutsideProgram {
         };
     }
 
+    /** The CLI's own flags go before a `--`, which ends them (values such as `-1` follow it). */
     pulumi(...args: string[]): CliRun {
-        return this.run(["pulumi", ...args, "--non-interactive", "--color", "never"]);
+        const end = args.includes("--") ? args.indexOf("--") : args.length;
+        const flags = ["--non-interactive", "--color", "never"];
+        return this.run(["pulumi", ...args.slice(0, end), ...flags, ...args.slice(end)]);
     }
 
     must(run: CliRun, what: string): CliRun {

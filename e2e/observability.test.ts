@@ -30,11 +30,14 @@ import {
     visibleText,
 } from "./observe";
 
-/** The pi job: long enough (a few seconds of tasks) for the scrapes to see it. */
+/**
+ * The pi job: about 15 s of tasks, so that one-second scrapes see its counts grow (with 8
+ * tasks, 4 s, a run could end between the scrapes that found its driver).
+ */
 function pi(changes: Record<string, unknown> = {}): Record<string, unknown> {
     return {
         app: "jobs/pi.py",
-        args: ["8", "400000"],
+        args: ["32", "400000"],
         resultPattern: "Pi is roughly [0-9.]+",
         driver: { coreRequest: "250m", memoryOverhead: "256m" },
         executor: { instances: 2, coreRequest: "250m", memoryOverhead: "256m" },
@@ -334,7 +337,7 @@ describe("observing the runs", () => {
             ),
         );
         expect(Object.keys(logs).some((p) => p.startsWith(job))).toBe(true);
-        c.set("jobs.pi.args[0]", "8");
+        c.set("jobs.pi.args[0]", "32");
     });
 
     it("an executor lost mid-run: what it logged until then is kept", async () => {

@@ -10,5 +10,8 @@ beforeEach(() => {
     );
 });
 afterEach(() => {
+    // A case whose setup failed never started.
+    if (started === 0) return;
     process.stderr.write(`[e2e] ... ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    started = 0;
 });
