@@ -9,7 +9,7 @@ claim_local "npm run bench"
 trap release_local EXIT
 ensure_npm_packages
 build_package
-bash toolchain/build.sh > /dev/null
+bash toolchain/build.sh --with spark > /dev/null # spark-submit: the plain run it is compared with
 bash local/images/images.sh up > /dev/null
 bash local/cluster/cluster.sh up > /dev/null
 node -r ts-node/register/transpile-only e2e/bench.ts

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The end-to-end scenario (npm run e2e, and the last part of npm test): brings up the
-# toolchain, the local registry and images and the local cluster, runs
-# e2e/scenario.test.ts against them (it starts the object store itself), then stops the
-# object store, the cluster and the image services again,
-# also when a step failed (E2E_KEEP_UP=1 leaves them running). E2E_JEST_JSON=<file>
-# writes jest's JSON results there.
+# The end-to-end cases (npm run e2e, and the last part of npm test): purges the local
+# cluster, brings up the toolchain (with the YAML host and spark-submit), the local
+# registry and images (Spark 3.5 and 4), the cluster, Prometheus and Chromium, runs the
+# cases of e2e/*.test.ts one at a time (each starts what else it needs, such as the object
+# store, and destroys what it made), then stops everything again, also when a case failed
+# (E2E_KEEP_UP=1 leaves it running). E2E_JEST_JSON=<file> writes jest's JSON results there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
