@@ -5,6 +5,7 @@
 # cases of e2e/*.test.ts one at a time (each starts what else it needs, such as the object
 # store, and destroys what it made), then stops everything again, also when a case failed
 # (E2E_KEEP_UP=1 leaves it running). E2E_JEST_JSON=<file> writes jest's JSON results there.
+# Arguments go to jest: `npm run e2e -- e2e/consumers.test.ts` runs that file's cases only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
@@ -51,7 +52,7 @@ step "pyarrow, which the scenario reads the ETL job's Parquet output with"
 
 bring_up_observers
 
-step "scenario"
+step "the cases${*:+: $*}"
 json_args=()
 if [ -n "${E2E_JEST_JSON:-}" ]; then json_args=(--json --outputFile="$E2E_JEST_JSON"); fi
-npx jest -c jest.e2e.config.js --ci --runInBand "${json_args[@]}"
+npx jest -c jest.e2e.config.js --ci --runInBand "${json_args[@]}" "$@"
