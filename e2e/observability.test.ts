@@ -272,8 +272,11 @@ describe("observing the runs", () => {
             const completed = series.reduce((sum, s) => sum + Number(s.value[1]), 0);
             expect([run.appId, completed > 0]).toEqual([run.appId, true]);
         }
+        // The driver's own metrics carry the run's label. Its appStatus task counters grow
+        // only when a job ends, which for pi's one job is just before the driver stops, so
+        // the DAGScheduler's live job count is the one a scrape always sees.
         const driver = await promQuery(
-            `max_over_time({__name__=~"metrics_spark_driver_appStatus_tasks_completedTasks_Count",spark_run="${first.pi.runName}"}[1h])`,
+            `max_over_time(metrics_spark_driver_DAGScheduler_job_allJobs_Value{spark_run="${first.pi.runName}"}[1h])`,
         );
         expect(Number(driver[0]?.value[1] ?? 0)).toBeGreaterThan(0);
     });
