@@ -11,5 +11,8 @@ ensure_npm_packages
 build_package
 bash toolchain/build.sh --with spark > /dev/null # spark-submit: the plain run it is compared with
 bash local/images/images.sh up > /dev/null
+# From an empty API server, as the e2e: what an earlier bench left cannot conflict.
+bash local/objectstore/objectstore.sh down > /dev/null
+bash local/cluster/cluster.sh down --purge > /dev/null
 bash local/cluster/cluster.sh up > /dev/null
 node -r ts-node/register/transpile-only e2e/bench.ts
