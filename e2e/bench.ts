@@ -176,7 +176,9 @@ async function main(): Promise<void> {
                 timed(["spark-submit", ...args], { ...toolchainEnv, KUBECONFIG }),
             ),
         );
-        report(`run ${i + 1}: ratio (target <= 1.0 in every run)`, viaPulumi[i] / plain[i]);
+        console.log(
+            `[bench ${new Date().toISOString().slice(11, 19)}] run ${i + 1}: ratio ${(viaPulumi[i] / plain[i]).toFixed(2)} (target <= 1.0 in every run)`,
+        );
         await removeRun(cleanupDeps, spec.namespace, `pyspark-k8s/run=pi-${tag}`);
     }
     rows.push(["pulumi up running the pi job (submitter cluster)", viaPulumi, ""]);
