@@ -3,7 +3,7 @@ import { JobImageSettings, jobImageProblems, validOrThrow } from "../lib/compone
 import { directoryHash } from "../lib/contentHash";
 import type { ImageBuildOutputs } from "../run/providers";
 import { runResource } from "../run/resources";
-import { knownNow } from "./knownNow";
+import { validatedNowOrLater } from "./knownNow";
 
 /** How the job image comes to be. */
 export const ImageMode = {
@@ -76,9 +76,7 @@ export class JobImage extends pulumi.ComponentResource {
                     ...(registryPassword !== undefined ? { registryPassword: "[secret]" } : {}),
                 }),
             );
-        const valid: pulumi.Output<JobImageSettings> = knownNow(described)
-            ? pulumi.output(check(described))
-            : pulumi.output(described).apply(check);
+        const valid: pulumi.Output<JobImageSettings> = validatedNowOrLater(described, check);
         const password =
             registryPassword === undefined ? undefined : pulumi.secret(registryPassword);
 

@@ -37,3 +37,18 @@ export function problemsKnownNow(
     }
     return check(known).problems.filter((p) => !pending.has(String(p.path[0])));
 }
+
+/**
+ * A component's arguments as `check` validates them (it throws on bad input): at once
+ * when they are all known now, so that nothing is created; otherwise when they resolve,
+ * before any child that depends on them.
+ */
+export function validatedNowOrLater<T>(args: object, check: (raw: object) => T): pulumi.Output<T> {
+    // Settings are plain values, so the Output holds exactly what `check` returned.
+    return knownNow(args)
+        ? (pulumi.output(check(args)) as pulumi.Output<T>)
+        : pulumi.output(args).apply((raw) => check(raw));
+}
+
+/** What stands for store keys among the arguments validated: their values stay out of them. */
+export const SECRET_KEYS_STANDIN = { accessKeyId: "[secret]", secretAccessKey: "[secret]" };

@@ -15,7 +15,7 @@ import {
     portForwardCommand,
 } from "../lib/historyServer";
 import { CREDENTIAL_KEYS } from "../lib/observability";
-import { knownNow } from "./knownNow";
+import { SECRET_KEYS_STANDIN, validatedNowOrLater } from "./knownNow";
 import type { ObjectStoreArgs, StoreCredentialsArgs } from "./sparkJobArgs";
 
 /** Arguments of {@link SparkHistoryServer}. */
@@ -59,9 +59,6 @@ export interface SparkHistoryServerArgs {
     readonly labels?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
 }
 
-/** What stands for the keys in the validated settings: their values stay out of them. */
-const SECRET_STANDIN = { accessKeyId: "[secret]", secretAccessKey: "[secret]" };
-
 /**
  * The Spark History Server: a Deployment in the job image reading the jobs' event-log
  * directory, and its Service. `pulumi up` waits until the server has read the directory
@@ -84,24 +81,15 @@ export class SparkHistoryServer extends pulumi.ComponentResource {
     ) {
         super("pyspark-k8s:history:SparkHistoryServer", name, {}, opts);
         const { credentials, ...others } = args;
-        const checked = { ...others, ...(credentials ? { credentials: SECRET_STANDIN } : {}) };
-        const valid: pulumi.Output<SparkHistoryServerSettings> = knownNow(checked)
-            ? pulumi.output(
-                  validOrThrow(
-                      "SparkHistoryServer",
-                      name,
-                      sparkHistoryServerProblems(name, checked),
-                  ),
-              )
-            : pulumi
-                  .output(checked)
-                  .apply((raw) =>
-                      validOrThrow(
-                          "SparkHistoryServer",
-                          name,
-                          sparkHistoryServerProblems(name, raw),
-                      ),
-                  );
+        const checked = {
+            ...others,
+            ...(credentials ? { credentials: SECRET_KEYS_STANDIN } : {}),
+        };
+        const valid: pulumi.Output<SparkHistoryServerSettings> = validatedNowOrLater(
+            checked,
+            (raw) =>
+                validOrThrow("SparkHistoryServer", name, sparkHistoryServerProblems(name, raw)),
+        );
         const labels = valid.apply((v) => ({
             ...v.labels,
             "app.kubernetes.io/managed-by": "pulumi",

@@ -12,7 +12,7 @@ import {
     printLogsCommand,
 } from "../lib/logKeeper";
 import { CREDENTIAL_KEYS, s3Location } from "../lib/observability";
-import { knownNow } from "./knownNow";
+import { SECRET_KEYS_STANDIN, validatedNowOrLater } from "./knownNow";
 import type { ObjectStoreArgs, StoreCredentialsArgs } from "./sparkJobArgs";
 
 /** Arguments of {@link SparkLogKeeper}. */
@@ -47,9 +47,6 @@ export interface SparkLogKeeperArgs {
 /** The keeper's script, shipped with the package. */
 const SCRIPT_PATH = path.join(__dirname, "..", "..", "scripts", KEEPER_SCRIPT);
 
-/** What stands for the keys in the validated settings: their values stay out of them. */
-const SECRET_STANDIN = { accessKeyId: "[secret]", secretAccessKey: "[secret]" };
-
 /**
  * Keeps the log of every pod of the runs in a namespace (drivers and executors, also of
  * failed runs, lost executors and runs whose deployer was killed) in an S3 store, from
@@ -70,16 +67,13 @@ export class SparkLogKeeper extends pulumi.ComponentResource {
     constructor(name: string, args: SparkLogKeeperArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pyspark-k8s:logs:SparkLogKeeper", name, {}, opts);
         const { credentials, ...others } = args;
-        const checked = { ...others, ...(credentials ? { credentials: SECRET_STANDIN } : {}) };
-        const valid: pulumi.Output<SparkLogKeeperSettings> = knownNow(checked)
-            ? pulumi.output(
-                  validOrThrow("SparkLogKeeper", name, sparkLogKeeperProblems(name, checked)),
-              )
-            : pulumi
-                  .output(checked)
-                  .apply((raw) =>
-                      validOrThrow("SparkLogKeeper", name, sparkLogKeeperProblems(name, raw)),
-                  );
+        const checked = {
+            ...others,
+            ...(credentials ? { credentials: SECRET_KEYS_STANDIN } : {}),
+        };
+        const valid: pulumi.Output<SparkLogKeeperSettings> = validatedNowOrLater(checked, (raw) =>
+            validOrThrow("SparkLogKeeper", name, sparkLogKeeperProblems(name, raw)),
+        );
         const labels = valid.apply((v) => ({
             ...v.labels,
             "app.kubernetes.io/managed-by": "pulumi",
